@@ -1,0 +1,215 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+
+	"github.com/patgit/patgit/pat"
+)
+
+// Repo names one repository, the same way whatever URL form it came from.
+// Names are unescaped ("My Repo"); [Provider.CloneURL] escapes them again.
+type Repo struct {
+	// Host is the web and git host, lower case, with a port only when it is
+	// not the scheme's default: "github.com", "dev.azure.com",
+	// "contoso.visualstudio.com", "ghe.example.com", "tfs.example.com:8080".
+	Host string
+	// Owner is the GitHub owner, or the Azure DevOps organization (the
+	// collection on Azure DevOps Server).
+	Owner string
+	// Project is the Azure DevOps project; "" on GitHub.
+	Project string
+	// Name is the repository name, unescaped.
+	Name string
+	// VirtualDir is the path on an Azure DevOps Server before the collection,
+	// unescaped and without surrounding slashes ("tfs"); "" elsewhere.
+	VirtualDir string
+}
+
+// String returns "owner/name" on GitHub and "owner/project/name" on Azure DevOps.
+func (r Repo) String() string {
+	if r.Project != "" {
+		return r.Owner + "/" + r.Project + "/" + r.Name
+	}
+	return r.Owner + "/" + r.Name
+}
+
+// Provider is one Git host's way of naming repositories and checking tokens.
+// Implementations are safe for concurrent use.
+type Provider interface {
+	// Name returns "github" or "azure-devops".
+	Name() string
+	// ParseRepo understands every URL form of the provider's hosts: https,
+	// ssh, scp-like and web URLs. It returns an error wrapping
+	// [ErrUnsupportedURL] for anything else.
+	ParseRepo(rawURL string) (Repo, error)
+	// CloneURL returns the canonical https URL of r, without credentials.
+	CloneURL(r Repo) string
+	// AuthenticatedURL returns the clone URL with "user:token@" in it, for
+	// the git CLI only and as a last resort: the URL holds the secret, so it
+	// must never be logged, stored or handed to go-git.
+	AuthenticatedURL(ctx context.Context, r Repo, tok pat.Token) (string, error)
+	// BasicAuth returns go-git credentials for tok: the token as password and
+	// the provider's user name for it.
+	BasicAuth(ctx context.Context, tok pat.Token) (*githttp.BasicAuth, error)
+	// CheckScopes validates tok against the host and reports which of the
+	// required scopes it has. It returns a non-nil *Report whenever the
+	// token itself was checked, even when scopes are missing; then the error
+	// is a *MissingScopeError naming every missing scope.
+	CheckScopes(ctx context.Context, tok pat.Token, required ...string) (*Report, error)
+}
+
+// Config configures a provider. The zero value is github.com (for
+// [NewGitHub]) or hosted Azure DevOps (for [NewAzureDevOps]).
+type Config struct {
+	// BaseURL is the web root: "https://github.com" (the default for
+	// GitHub), "https://ghe.example.com", "https://dev.azure.com/contoso",
+	// "https://tfs.example.com/tfs/DefaultCollection". http:// is accepted only
+	// for loopback hosts (test servers).
+	BaseURL string
+	// APIURL is the REST root. Empty: derived from BaseURL (api.github.com,
+	// BASE/api/v3/ for GitHub Enterprise Server, api.SUB.ghe.com for GHE.com;
+	// BaseURL itself on Azure DevOps).
+	APIURL string
+	// HTTPClient makes every request. Nil: a client with timeouts that honours
+	// HTTPS_PROXY and NO_PROXY. The client is copied, never modified; patgit's
+	// copy drops credentials on redirects to another host.
+	HTTPClient *http.Client
+	// Username is the user name for Basic credentials. GitHub: set it to skip
+	// the GET /user look-up. Azure DevOps: any name works; the default is
+	// empty, as Microsoft's SDKs send.
+	Username string
+	// CacheTTL is how long a check result is reused. 0: one minute; negative:
+	// never reused.
+	CacheTTL time.Duration
+}
+
+// Report is what a check learned about a token.
+type Report struct {
+	Provider string   `json:"provider"`
+	Host     string   `json:"host"`
+	User     string   `json:"user,omitempty"` // login (GitHub) or display / unique name (Azure DevOps)
+	Kind     pat.Kind `json:"kind"`
+	// Scopes as the host reports them; nil when the host does not disclose
+	// scopes (fine-grained and installation tokens, Azure DevOps).
+	Scopes []string `json:"scopes"`
+	// Missing lists required scopes proven absent.
+	Missing []string `json:"missing,omitempty"`
+	// Unverified lists required scopes that cannot be proven with this token
+	// and no repository: use gitauth.Probe for a repository.
+	Unverified []string `json:"unverified,omitempty"`
+	// ExpiresAt is when the token expires; zero when unknown or never.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+}
+
+// ExpiresWithin reports whether the token is known to expire within d of now
+// (or has already expired).
+func (r *Report) ExpiresWithin(d time.Duration) bool {
+	if r == nil || r.ExpiresAt.IsZero() {
+		return false
+	}
+	return time.Until(r.ExpiresAt) < d
+}
+
+// Sentinel errors. Errors from this package wrap them: test with [errors.Is].
+var (
+	// ErrUnsupportedURL: not a URL this provider (or any provider, for
+	// ForURL) understands.
+	ErrUnsupportedURL = errors.New("unsupported repository URL")
+	// ErrUnauthorized: a bad, expired or revoked token (GitHub 401; Azure
+	// DevOps 401, a 203 sign-in page, or the anonymous user).
+	ErrUnauthorized = errors.New("token rejected")
+	// ErrMissingScope is the errors.Is target of *MissingScopeError.
+	ErrMissingScope = errors.New("token lacks required scopes")
+	// ErrRateLimited is the errors.Is target of *RateLimitError.
+	ErrRateLimited = errors.New("rate limited")
+	// ErrSSORequired is the errors.Is target of *SSOError.
+	ErrSSORequired = errors.New("token not authorized for SAML single sign-on")
+	// ErrInsecureURL: credentials would go over http:// to a host that is
+	// not loopback.
+	ErrInsecureURL = errors.New("refusing to send credentials over plain http to a non-loopback host")
+	// ErrTokenMismatch: a token whose kind belongs to the other provider.
+	ErrTokenMismatch = errors.New("token belongs to another provider")
+)
+
+// MissingScopeError names every required scope the token lacks and what to
+// do about it. It matches [ErrMissingScope].
+type MissingScopeError struct {
+	Host    string
+	Missing []string
+	// Hint says how to get the scopes, e.g. the settings page or a gh command.
+	Hint string
+}
+
+func (e *MissingScopeError) Error() string {
+	q := make([]string, len(e.Missing))
+	for i, s := range e.Missing {
+		q[i] = "'" + s + "'"
+	}
+	word := "scope"
+	if len(q) != 1 {
+		word = "scopes"
+	}
+	msg := fmt.Sprintf("token for %s is missing required %s %s", e.Host, word, strings.Join(q, ", "))
+	if e.Hint != "" {
+		msg += ": " + e.Hint
+	}
+	return msg
+}
+
+// Is reports whether target is [ErrMissingScope].
+func (e *MissingScopeError) Is(target error) bool { return target == ErrMissingScope }
+
+// RateLimitError reports a primary or secondary rate limit. It matches [ErrRateLimited].
+type RateLimitError struct {
+	Host string
+	// Reset is when to try again (zero when the host did not say).
+	Reset time.Time
+	// Secondary is true for GitHub's secondary (abuse) limits.
+	Secondary bool
+	Message   string
+}
+
+func (e *RateLimitError) Error() string {
+	kind := "rate limit"
+	if e.Secondary {
+		kind = "secondary rate limit"
+	}
+	msg := e.Host + ": " + kind + " exceeded"
+	if e.Message != "" {
+		msg += " (" + e.Message + ")"
+	}
+	if !e.Reset.IsZero() {
+		msg += "; try again after " + e.Reset.UTC().Format(time.RFC3339)
+	}
+	return msg
+}
+
+// Is reports whether target is [ErrRateLimited].
+func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited }
+
+// SSOError reports a token that an organization's SAML single sign-on has not
+// authorized. It matches [ErrSSORequired].
+type SSOError struct {
+	Host string
+	// URL is where a person authorizes the token (GitHub's X-GitHub-SSO url;
+	// valid for about an hour). May be empty.
+	URL string
+}
+
+func (e *SSOError) Error() string {
+	msg := e.Host + ": the organization requires SAML single sign-on and the token is not authorized for it"
+	if e.URL != "" {
+		msg += "; authorize it at " + e.URL
+	}
+	return msg
+}
+
+// Is reports whether target is [ErrSSORequired].
+func (e *SSOError) Is(target error) bool { return target == ErrSSORequired }
