@@ -59,10 +59,13 @@ func NewAzureDevOps(cfg Config) (*AzureDevOps, error) {
 	case len(segs) > 0:
 		a.org = segs[len(segs)-1]
 		a.vdir = strings.Join(segs[:len(segs)-1], "/")
-	default:
-		return nil, fmt.Errorf("%w: Azure DevOps base URL %q names no organization or collection (want e.g. https://dev.azure.com/ORG)", ErrUnsupportedURL, redactURL(cfg.BaseURL))
 	}
-	a.api = strings.TrimSuffix(u.String(), "/")
+	// With no organization in BaseURL (a server root such as a test server
+	// on loopback), each repository URL names its organization; ForURL
+	// returns a provider bound to it.
+	if a.org != "" {
+		a.api = strings.TrimSuffix(u.String(), "/")
+	}
 	if cfg.APIURL != "" {
 		api, err := parseBaseURL(cfg.APIURL)
 		if err != nil {
