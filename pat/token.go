@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -210,20 +211,32 @@ func (t Token) String() string { return t.Redacted() }
 // GoString returns a redacted Go-syntax form, for %#v.
 func (t Token) GoString() string { return "pat.Token(" + strconv.Quote(t.Redacted()) + ")" }
 
-// Format prints the redacted form for every verb and flag.
+// Format prints the redacted form for every verb and flag: %q quotes it, %#v
+// gives [Token.GoString], and a width pads it ("-" flag: on the right).
 func (t Token) Format(f fmt.State, verb rune) {
-	switch verb {
-	case 'q':
-		_, _ = f.Write([]byte(strconv.Quote(t.Redacted())))
-	case 'v':
-		if f.Flag('#') {
-			_, _ = f.Write([]byte(t.GoString()))
-			return
-		}
-		_, _ = f.Write([]byte(t.Redacted()))
-	default:
-		_, _ = f.Write([]byte(t.Redacted()))
+	s := t.Redacted()
+	switch {
+	case verb == 'q':
+		s = strconv.Quote(s)
+	case verb == 'v' && f.Flag('#'):
+		s = t.GoString()
 	}
+	writePadded(f, s)
+}
+
+// writePadded writes s to f, padded with spaces to f's width, if any.
+func writePadded(f fmt.State, s string) {
+	w, ok := f.Width()
+	if !ok || w <= len(s) {
+		_, _ = io.WriteString(f, s)
+		return
+	}
+	pad := strings.Repeat(" ", w-len(s))
+	if f.Flag('-') {
+		_, _ = io.WriteString(f, s+pad)
+		return
+	}
+	_, _ = io.WriteString(f, pad+s)
 }
 
 // MarshalJSON encodes the redacted form as a JSON string.

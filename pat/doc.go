@@ -1,0 +1,59 @@
+// Package pat holds personal access tokens for GitHub and Azure DevOps: a
+// [Token] type that cannot be printed by accident, the recognition of its
+// kind and offline checksum, and [Source]s that find a token in the
+// environment, in a file or through git's credential helpers.
+//
+// # Tokens
+//
+// [New] makes a Token from a secret, trimming surrounding white space (the
+// newline of a token file) and refusing what no token holds: inner white
+// space, control characters, non-ASCII bytes, more than [MaxLen] bytes.
+// [Token.Secret] is the only way back to the value.
+//
+// # Kinds
+//
+// [Identify] (and [Token.Kind]) recognise a token's [Kind] by its prefix on
+// GitHub: ghp_ (classic), github_pat_ (fine-grained), gho_ (OAuth app),
+// ghu_ (GitHub App user-to-server), ghs_ (installation tokens and Actions'
+// GITHUB_TOKEN, in the old 40-character and the newer long form), ghr_
+// (refresh); and by shape on Azure DevOps: 52 characters of lower-case
+// base32 (legacy) or 84 characters of letters and digits with "AZDO" at
+// offset 76 (88 with a trailing "xx=="). Anything else is [Unknown] and is
+// never refused for its shape: a pipeline's JWT, an Azure DevOps Server PAT.
+// GitHub tokens are never judged by length: GitHub documents tokens of up to
+// 255 characters, and newer installation tokens are longer still.
+//
+// # Redaction
+//
+// A Token prints itself as its kind's prefix and a fixed mask, such as
+// "ghp_********", through every path: String, GoString, fmt with every verb
+// and flag, encoding/json, encoding.TextMarshaler and log/slog. fmt prints a
+// value held in an unexported struct field by reflection, without calling
+// its methods; the secret sits behind two pointers so that this path shows
+// only an address. No error of this package contains a secret.
+//
+// # Checksums
+//
+// Classic-style GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_ of 40
+// characters) end in a 6-character base62 CRC32 of their 30 random
+// characters. [Token.Validate] verifies it offline and says whether a
+// failing token was truncated or mistyped; [Checksum] computes it. Fine-grained
+// tokens, long installation tokens and Azure DevOps tokens carry no checksum
+// that can be verified offline, and pass.
+//
+// # Sources
+//
+// A [Source] finds a token: [Env] (the first set environment variable),
+// [File] (re-read on every call; refused, like an ssh key, when others may
+// read it), [Static], [GitCredential] (`git credential fill`, never
+// prompting) and [Chain] (the first that has one). A source with nothing
+// returns an error matching [ErrNotFound]; a [*NotFoundError] lists what was
+// tried. Anything else, such as a malformed value or an unprotected file, is
+// a different error, so that a chain stops instead of quietly using another
+// token.
+//
+// # Credential helper protocol
+//
+// [ReadCredential] and [WriteCredential] speak git's credential-helper
+// protocol strictly; a [Credential] redacts its password when printed.
+package pat
