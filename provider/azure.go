@@ -15,6 +15,15 @@ import (
 // AzureDevOps is the [Provider] for Azure DevOps Services (dev.azure.com,
 // *.visualstudio.com) and Azure DevOps Server. Make one with
 // [NewAzureDevOps]; it is safe for concurrent use.
+//
+// Tokens are checked against one organization (a collection on Azure DevOps
+// Server): the one in Config.BaseURL, or the one a repository URL names when
+// the provider comes from [ForURL]. Global (all-organization) PATs stop
+// working on 2026-12-01; organization-scoped PATs, which patgit validates
+// against the configured organization's connectionData, are what to create.
+//
+// Any Basic user name works on Azure DevOps: BasicAuth sends Config.Username
+// (empty by default, as Microsoft's SDKs do) with the token as password.
 type AzureDevOps struct {
 	cfg Config
 	// base is the parsed Config.BaseURL; nil for hosted Azure DevOps with no
@@ -30,6 +39,8 @@ type AzureDevOps struct {
 	// no organization is configured.
 	api    string
 	client *http.Client
+	// st holds the check cache and the client checks use; shared by copies.
+	st *azState
 }
 
 var _ Provider = (*AzureDevOps)(nil)
@@ -41,6 +52,7 @@ var _ Provider = (*AzureDevOps)(nil)
 // for an http:// BaseURL whose host is not loopback.
 func NewAzureDevOps(cfg Config) (*AzureDevOps, error) {
 	a := &AzureDevOps{cfg: cfg, scheme: "https", client: newHTTPClient(cfg.HTTPClient)}
+	a.st = newAzState(a.client)
 	if cfg.BaseURL == "" {
 		return a, nil
 	}
@@ -90,17 +102,48 @@ func splitPath(p string) []string {
 // Name returns "azure-devops".
 func (a *AzureDevOps) Name() string { return "azure-devops" }
 
-// BasicAuth returns go-git credentials for tok.
+// BasicAuth returns go-git credentials for tok: Config.Username (empty by
+// default; Azure DevOps accepts any user name) and the token as password. It
+// sends no request. It refuses a GitHub token ([ErrTokenMismatch]) and
+// http:// to a host that is not loopback ([ErrInsecureURL]); tokens of
+// unknown kind (pipeline tokens, Azure DevOps Server PATs) are accepted.
 func (a *AzureDevOps) BasicAuth(ctx context.Context, tok pat.Token) (*githttp.BasicAuth, error) {
-	return nil, fmt.Errorf("azure-devops BasicAuth: %w", errNotImplemented)
+	if err := a.azPreflight(tok); err != nil {
+		return nil, err
+	}
+	return &githttp.BasicAuth{Username: a.cfg.Username, Password: tok.Secret()}, nil
 }
 
-// AuthenticatedURL returns the org:token@ clone URL for the git CLI.
+// AuthenticatedURL returns r's clone URL with "ORG:TOKEN@" in it, e.g.
+// https://contoso:TOKEN@dev.azure.com/contoso/Project/_git/Repo, the form of
+// Azure DevOps' clone button plus the token. The user name is the
+// organization, never empty: git sends no password with an empty user name.
+//
+// It is the git CLI's last resort: the URL holds the secret, so never log
+// it, store it, or hand it to go-git (use [AzureDevOps.BasicAuth]). It
+// refuses a GitHub token and http:// to a host that is not loopback.
 func (a *AzureDevOps) AuthenticatedURL(ctx context.Context, r Repo, tok pat.Token) (string, error) {
-	return "", fmt.Errorf("azure-devops AuthenticatedURL: %w", errNotImplemented)
-}
-
-// CheckScopes validates tok and proves each required scope it can.
-func (a *AzureDevOps) CheckScopes(ctx context.Context, tok pat.Token, required ...string) (*Report, error) {
-	return nil, fmt.Errorf("azure-devops CheckScopes: %w", errNotImplemented)
+	if err := a.azPreflight(tok); err != nil {
+		return "", err
+	}
+	clone := a.CloneURL(r)
+	if clone == "" {
+		return "", fmt.Errorf("%w: no clone URL for repository %q", ErrUnsupportedURL, r.String())
+	}
+	u, err := url.Parse(clone)
+	if err != nil {
+		return "", fmt.Errorf("%w: clone URL of %q: %v", ErrUnsupportedURL, r.String(), err)
+	}
+	if err := checkScheme(u); err != nil {
+		return "", err
+	}
+	user := r.Owner
+	if user == "" {
+		user = a.org
+	}
+	if user == "" {
+		return "", fmt.Errorf("%w: repository %q names no organization for the user name", ErrNoOrganization, r.String())
+	}
+	u.User = url.UserPassword(user, tok.Secret())
+	return u.String(), nil
 }
