@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/patgit/patgit/pat"
@@ -67,10 +68,7 @@ func newHTTPClient(c *http.Client) *http.Client {
 	if c != nil {
 		out = *c
 	} else {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.Proxy = http.ProxyFromEnvironment
-		t.ResponseHeaderTimeout = DefaultTimeout
-		out = http.Client{Transport: t, Timeout: DefaultTimeout}
+		out = http.Client{Transport: defaultTransport(), Timeout: DefaultTimeout}
 	}
 	next := out.CheckRedirect
 	out.CheckRedirect = func(req *http.Request, via []*http.Request) error {
@@ -84,6 +82,15 @@ func newHTTPClient(c *http.Client) *http.Client {
 	}
 	return &out
 }
+
+// defaultTransport is shared by every provider made without an HTTPClient,
+// so they reuse connections. It honours HTTPS_PROXY and NO_PROXY.
+var defaultTransport = sync.OnceValue(func() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = http.ProxyFromEnvironment
+	t.ResponseHeaderTimeout = DefaultTimeout
+	return t
+})
 
 // errRedirect reports a redirect patgit refuses to follow.
 var errRedirect = errors.New("refused redirect")
