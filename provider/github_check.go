@@ -1,0 +1,364 @@
+package provider
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/go-github/v62/github"
+
+	"github.com/patgit/patgit/pat"
+)
+
+// defaultCacheTTL is how long a check result is reused when Config.CacheTTL is 0.
+const defaultCacheTTL = time.Minute
+
+// ghMaxEntries bounds the per-token state a GitHub provider keeps (cached
+// results and API clients); past it, the state is dropped and rebuilt.
+const ghMaxEntries = 1024
+
+// installationUser is the git user name for GitHub App installation tokens,
+// which have no login of their own.
+const installationUser = "x-access-token"
+
+// ghFacts is what one API call learned about a token. It holds no secret and
+// is never modified once stored.
+type ghFacts struct {
+	user    string    // login; "" for installation tokens
+	scopes  []string  // X-OAuth-Scopes; nil when the header was absent
+	expires time.Time // UTC; zero when unknown or never
+}
+
+type ghCacheEntry struct {
+	facts   *ghFacts
+	expires time.Time
+}
+
+// ghState is a GitHub provider's per-token state, keyed by the hex SHA-256
+// of the token (never the token itself).
+type ghState struct {
+	mu      sync.Mutex
+	cache   map[string]ghCacheEntry
+	clients map[string]*github.Client
+}
+
+// ghTokenKey is the context key under which the token of one request travels
+// to ghAuthTransport, so no client or transport ever stores a secret.
+type ghTokenKey struct{}
+
+// ghAuthTransport adds "Authorization: token …" to requests for the API
+// host, and only to those: a redirect to any other host name goes out
+// without it. It refuses plain http to a host that is not loopback.
+type ghAuthTransport struct {
+	base     http.RoundTripper
+	hostname string // API host name, lower case, no port
+}
+
+func (t *ghAuthTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	tok, _ := req.Context().Value(ghTokenKey{}).(pat.Token)
+	if tok.IsZero() || !strings.EqualFold(req.URL.Hostname(), t.hostname) {
+		return t.base.RoundTrip(req)
+	}
+	if err := checkScheme(req.URL); err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
+	authed := req.Clone(req.Context())
+	authed.Header.Set("Authorization", "token "+tok.Secret())
+	resp, err := t.base.RoundTrip(authed)
+	if resp != nil {
+		// The response must not lead back to the header holding the secret.
+		resp.Request = req
+	}
+	return resp, err
+}
+
+// tokenHash returns the cache and singleflight key of tok.
+func tokenHash(tok pat.Token) string {
+	sum := sha256.Sum256([]byte(tok.Secret()))
+	return hex.EncodeToString(sum[:])
+}
+
+// cacheTTL returns the configured result lifetime; <= 0 means no caching.
+func (g *GitHub) cacheTTL() time.Duration {
+	switch {
+	case g.cfg.CacheTTL == 0:
+		return defaultCacheTTL
+	case g.cfg.CacheTTL < 0:
+		return 0
+	}
+	return g.cfg.CacheTTL
+}
+
+func (g *GitHub) cached(key string) *ghFacts {
+	g.state.mu.Lock()
+	defer g.state.mu.Unlock()
+	e, ok := g.state.cache[key]
+	if !ok {
+		return nil
+	}
+	if time.Now().After(e.expires) {
+		delete(g.state.cache, key)
+		return nil
+	}
+	return e.facts
+}
+
+func (g *GitHub) store(key string, f *ghFacts) {
+	ttl := g.cacheTTL()
+	if ttl <= 0 {
+		return
+	}
+	g.state.mu.Lock()
+	defer g.state.mu.Unlock()
+	now := time.Now()
+	if g.state.cache == nil {
+		g.state.cache = make(map[string]ghCacheEntry)
+	}
+	if len(g.state.cache) >= ghMaxEntries {
+		for k, e := range g.state.cache {
+			if now.After(e.expires) {
+				delete(g.state.cache, k)
+			}
+		}
+		if len(g.state.cache) >= ghMaxEntries {
+			clear(g.state.cache)
+		}
+	}
+	g.state.cache[key] = ghCacheEntry{facts: f, expires: now.Add(ttl)}
+}
+
+// apiClient returns the go-github client for the token with the given hash.
+// Each token has its own client so that go-github's memory of a rate limit
+// (it refuses to send requests until the reset) applies to that token only.
+// The client holds no secret: the token travels in each request's context.
+func (g *GitHub) apiClient(key string) *github.Client {
+	g.state.mu.Lock()
+	defer g.state.mu.Unlock()
+	if c, ok := g.state.clients[key]; ok {
+		return c
+	}
+	if g.state.clients == nil || len(g.state.clients) >= ghMaxEntries {
+		g.state.clients = make(map[string]*github.Client)
+	}
+	hc := *g.client
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	hc.Transport = &ghAuthTransport{base: base, hostname: strings.ToLower(g.apiURL.Hostname())}
+	c := github.NewClient(&hc)
+	c.BaseURL = g.apiURL
+	c.UserAgent = "patgit (go-github/v62)"
+	g.state.clients[key] = c
+	return c
+}
+
+// facts returns what GitHub says about tok: from the cache, from a request
+// already in flight for the same token, or from one new request.
+func (g *GitHub) facts(ctx context.Context, tok pat.Token) (*ghFacts, error) {
+	key := tokenHash(tok)
+	if f := g.cached(key); f != nil {
+		return f, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for attempt := 0; ; attempt++ {
+		ch := g.flight.DoChan(key, func() (any, error) {
+			if f := g.cached(key); f != nil {
+				return f, nil
+			}
+			// The request outlives a caller that gives up, so the others
+			// sharing it are not cancelled with it; the caller's deadline
+			// (or the default timeout) still bounds it.
+			fctx := context.WithoutCancel(ctx)
+			var cancel context.CancelFunc
+			if d, ok := ctx.Deadline(); ok {
+				fctx, cancel = context.WithDeadline(fctx, d)
+			} else {
+				fctx, cancel = context.WithTimeout(fctx, DefaultTimeout)
+			}
+			defer cancel()
+			f, err := g.fetch(fctx, key, tok)
+			if err == nil {
+				g.store(key, f)
+			}
+			return f, err
+		})
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case res := <-ch:
+			if res.Err != nil {
+				// A shared request that ended with another caller's
+				// deadline is retried once for this caller.
+				if errors.Is(res.Err, context.DeadlineExceeded) && res.Shared && attempt == 0 && ctx.Err() == nil {
+					continue
+				}
+				return nil, res.Err
+			}
+			return res.Val.(*ghFacts), nil
+		}
+	}
+}
+
+// fetch makes the one request that checks tok: GET /user, or for
+// installation tokens, which cannot call /user, GET
+// /installation/repositories?per_page=1.
+func (g *GitHub) fetch(ctx context.Context, key string, tok pat.Token) (*ghFacts, error) {
+	c := g.apiClient(key)
+	ctx = context.WithValue(ctx, ghTokenKey{}, tok)
+	var (
+		resp  *github.Response
+		err   error
+		login string
+	)
+	if tok.Kind() == pat.GitHubInstallation {
+		_, resp, err = c.Apps.ListRepos(ctx, &github.ListOptions{PerPage: 1})
+	} else {
+		var u *github.User
+		u, resp, err = c.Users.Get(ctx, "")
+		if err == nil {
+			login = u.GetLogin()
+		}
+	}
+	if err != nil {
+		return nil, g.apiError(err, tok)
+	}
+	f := &ghFacts{user: login}
+	if v, ok := resp.Header[http.CanonicalHeaderKey("X-OAuth-Scopes")]; ok {
+		f.scopes = ghParseScopes(strings.Join(v, ","))
+	}
+	if !resp.TokenExpiration.IsZero() {
+		// go-github converts the expiry to the local time zone.
+		f.expires = resp.TokenExpiration.UTC()
+	}
+	if login == "" && tok.Kind() != pat.GitHubInstallation {
+		return nil, fmt.Errorf("github %s: GET %suser answered without a login; check the API URL", g.host, g.api)
+	}
+	return f, nil
+}
+
+var ghSSOURL = regexp.MustCompile(`\burl=([^;\s]+)`)
+
+// apiError turns an error from go-github into one of the provider's errors.
+// It never wraps go-github's own error values, whose responses lead to the
+// request; messages from the server are scrubbed of the secret.
+func (g *GitHub) apiError(err error, tok pat.Token) error {
+	var (
+		rl    *github.RateLimitError
+		abuse *github.AbuseRateLimitError
+		er    *github.ErrorResponse
+		tfa   *github.TwoFactorAuthError
+		uerr  *url.Error
+	)
+	switch {
+	case errors.As(err, &rl):
+		e := &RateLimitError{Host: g.host, Message: scrub(rl.Message, tok)}
+		if !rl.Rate.Reset.IsZero() {
+			e.Reset = rl.Rate.Reset.UTC()
+		}
+		return e
+	case errors.As(err, &abuse):
+		e := &RateLimitError{Host: g.host, Secondary: true, Message: scrub(abuse.Message, tok)}
+		if abuse.RetryAfter != nil {
+			e.Reset = time.Now().Add(*abuse.RetryAfter).UTC().Truncate(time.Second)
+		}
+		return e
+	case errors.As(err, &tfa):
+		return g.unauthorized()
+	case errors.As(err, &er) && er.Response != nil:
+		return g.statusError(er.Response, scrub(er.Message, tok), er.DocumentationURL)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("github %s: checking the token: %w", g.host, err)
+	case errors.As(err, &uerr):
+		return fmt.Errorf("github %s: cannot reach the API; check the host name, proxy and network: %w", g.host, err)
+	}
+	return fmt.Errorf("github %s: checking the token: %s", g.host, scrub(err.Error(), tok))
+}
+
+func (g *GitHub) unauthorized() error {
+	return fmt.Errorf("%w: GitHub rejected the token for %s: bad credentials — it is invalid, expired or revoked; create a new one at %s",
+		ErrUnauthorized, g.host, g.settingsURL())
+}
+
+// statusError classifies a GitHub error response.
+func (g *GitHub) statusError(resp *http.Response, message, docURL string) error {
+	h := resp.Header
+	code := resp.StatusCode
+	if code == http.StatusUnauthorized {
+		return g.unauthorized()
+	}
+	if code == http.StatusForbidden {
+		if sso := h.Get("X-GitHub-SSO"); strings.HasPrefix(strings.TrimSpace(sso), "required") {
+			e := &SSOError{Host: g.host}
+			if m := ghSSOURL.FindStringSubmatch(sso); m != nil {
+				e.URL = m[1]
+			}
+			return e
+		}
+	}
+	if code == http.StatusForbidden || code == http.StatusTooManyRequests {
+		retryAfter := h.Get("Retry-After")
+		lower := strings.ToLower(message + " " + docURL)
+		secondary := retryAfter != "" || strings.Contains(lower, "secondary") || strings.Contains(lower, "abuse")
+		primary := h.Get("X-RateLimit-Remaining") == "0" || strings.Contains(lower, "rate limit")
+		if secondary || primary || code == http.StatusTooManyRequests {
+			e := &RateLimitError{Host: g.host, Secondary: secondary, Message: message}
+			if d, ok := parseRetryAfter(retryAfter); ok {
+				e.Reset = time.Now().Add(d).UTC().Truncate(time.Second)
+			} else if n, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil && n > 0 {
+				e.Reset = time.Unix(n, 0).UTC()
+			}
+			return e
+		}
+	}
+	if message == "" {
+		message = http.StatusText(code)
+	}
+	if code == http.StatusNotFound {
+		return fmt.Errorf("github %s: the API at %s answered 404 %s; check Config.APIURL", g.host, g.api, message)
+	}
+	return fmt.Errorf("github %s: the API refused the check with %d: %s", g.host, code, message)
+}
+
+// parseRetryAfter reads a Retry-After value: seconds or an HTTP date.
+func parseRetryAfter(v string) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0), true
+	}
+	return 0, false
+}
+
+// settingsURL is the page where a person manages tokens on this host.
+func (g *GitHub) settingsURL() string {
+	return g.scheme + "://" + g.host + "/settings/tokens"
+}
+
+// scrub removes tok's secret from s; a guard for text that comes from the
+// server or from other packages.
+func scrub(s string, tok pat.Token) string {
+	if sec := tok.Secret(); sec != "" && strings.Contains(s, sec) {
+		s = strings.ReplaceAll(s, sec, tok.Redacted())
+	}
+	return s
+}
