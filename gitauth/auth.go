@@ -1,0 +1,249 @@
+package gitauth
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+
+	"github.com/patgit/patgit/pat"
+	"github.com/patgit/patgit/provider"
+)
+
+// Access is what a [Probe] asks the remote for.
+type Access int
+
+const (
+	// Read is fetching and cloning (git-upload-pack).
+	Read Access = iota
+	// Write is pushing (git-receive-pack).
+	Write
+)
+
+// String returns "read" or "write".
+func (a Access) String() string {
+	if a == Write {
+		return "write"
+	}
+	return "read"
+}
+
+// Options says how to reach a remote. The zero value finds the provider from
+// the URL alone (github.com, GHE.com, dev.azure.com, *.visualstudio.com) and
+// the token from the conventional sources for its host.
+type Options struct {
+	// Provider configures the provider [provider.ForURL] picks: set BaseURL
+	// for GitHub Enterprise Server, Azure DevOps Server or a test server,
+	// HTTPClient for proxies and timeouts, Username to skip GitHub's user
+	// look-up.
+	Provider provider.Config
+	// Source finds the token. Nil: the conventional sources for the host,
+	// in order (see the package documentation), then the git credential
+	// helper.
+	Source pat.Source
+}
+
+// Resolved is a remote made concrete: its provider, repository, clean clone
+// URL and token. It is what [Auth], [Clone] and [Command] work from; programs
+// that report where a token came from use it directly. Printing a Resolved
+// never shows the secret: the Token redacts itself.
+type Resolved struct {
+	// Provider is the provider for the remote's host.
+	Provider provider.Provider
+	// Repo is the repository the URL names.
+	Repo provider.Repo
+	// CloneURL is the canonical clone URL, without credentials.
+	CloneURL string
+	// Token is the token found; Token.Origin says where ("env GH_TOKEN").
+	Token pat.Token
+
+	cfg provider.Config
+}
+
+// BasicAuth returns the go-git credentials for r: the token as password and
+// the provider's user name for it. GitHub looks the login up with one API
+// request unless Config.Username is set; gitauth then remembers the user
+// name for that token and host for Config.CacheTTL (0: one minute;
+// negative: not at all), so that a series of clones pays for it once.
+func (r *Resolved) BasicAuth(ctx context.Context) (*githttp.BasicAuth, error) {
+	key := usernameKey(r)
+	if user, ok := usernames.get(key); ok && r.cfg.CacheTTL >= 0 {
+		return &githttp.BasicAuth{Username: user, Password: r.Token.Secret()}, nil
+	}
+	auth, err := r.Provider.BasicAuth(ctx, r.Token)
+	if err != nil {
+		return nil, fmt.Errorf("gitauth: credentials for %s: %w", r.Repo.Host, err)
+	}
+	if auth == nil || auth.Password == "" {
+		return nil, fmt.Errorf("gitauth: credentials for %s: provider %s returned none", r.Repo.Host, r.Provider.Name())
+	}
+	usernames.put(key, auth.Username, r.cfg.CacheTTL)
+	return auth, nil
+}
+
+// usernameCache remembers the user name a provider gave for a token, keyed
+// by a hash of the token (never the token itself).
+type usernameCache struct {
+	mu sync.Mutex
+	m  map[string]usernameEntry
+}
+
+type usernameEntry struct {
+	user    string
+	expires time.Time
+}
+
+// maxUsernames bounds the cache; when full, it starts again empty.
+const maxUsernames = 256
+
+var usernames usernameCache
+
+func usernameKey(r *Resolved) string {
+	sum := sha256.Sum256([]byte(r.Token.Secret()))
+	return strings.Join([]string{r.Provider.Name(), r.Repo.Host, r.cfg.BaseURL, r.cfg.APIURL, r.cfg.Username, hex.EncodeToString(sum[:])}, "\x00")
+}
+
+func (c *usernameCache) get(key string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	if !ok || time.Now().After(e.expires) {
+		return "", false
+	}
+	return e.user, true
+}
+
+func (c *usernameCache) put(key, user string, ttl time.Duration) {
+	switch {
+	case ttl < 0:
+		return
+	case ttl == 0:
+		ttl = time.Minute
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxUsernames {
+		c.m = make(map[string]usernameEntry)
+	}
+	c.m[key] = usernameEntry{user: user, expires: time.Now().Add(ttl)}
+}
+
+// NoTokenError says that no source had a token for a host, and what was
+// tried, in order. It matches [pat.ErrNotFound]; [errors.As] also reaches the
+// source's [*pat.NotFoundError] (the list of variables and helpers asked).
+type NoTokenError struct {
+	Host string
+	// Tried says what was tried, e.g. "GH_TOKEN, GITHUB_TOKEN unset; git
+	// credential helper had none for github.com".
+	Tried string
+
+	err error
+}
+
+func (e *NoTokenError) Error() string {
+	return "gitauth: no token for " + e.Host + ": " + e.Tried
+}
+
+// Unwrap returns the source's error, which matches [pat.ErrNotFound].
+func (e *NoTokenError) Unwrap() error {
+	if e.err == nil {
+		return pat.ErrNotFound
+	}
+	return e.err
+}
+
+// EnvVars returns the environment variables patgit reads, in order, for a
+// token for host when Options.Source is nil: GH_TOKEN, GITHUB_TOKEN for
+// github.com and *.ghe.com; GH_ENTERPRISE_TOKEN, GITHUB_ENTERPRISE_TOKEN for
+// other GitHub hosts (GitHub Enterprise Server); AZURE_DEVOPS_EXT_PAT,
+// SYSTEM_ACCESSTOKEN for Azure DevOps. providerName is [provider.Provider]'s
+// Name.
+func EnvVars(providerName, host string) []string {
+	switch providerName {
+	case "github":
+		h := strings.ToLower(host)
+		if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.Contains(h[i:], "]") {
+			h = h[:i]
+		}
+		if h == "github.com" || strings.HasSuffix(h, ".ghe.com") {
+			return []string{"GH_TOKEN", "GITHUB_TOKEN"}
+		}
+		return []string{"GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"}
+	case "azure-devops":
+		return []string{"AZURE_DEVOPS_EXT_PAT", "SYSTEM_ACCESSTOKEN"}
+	}
+	return nil
+}
+
+// Resolve finds the provider, repository, clean clone URL and token for
+// rawURL. The token comes from opts.Source, else from the conventional
+// sources for the host (see [EnvVars]) and then `git credential fill` for the
+// clone URL. When none has a token, the error is a [*NoTokenError] naming
+// what was tried; it matches [pat.ErrNotFound]. No error holds the token.
+func Resolve(ctx context.Context, rawURL string, opts Options) (*Resolved, error) {
+	return resolve(ctx, rawURL, opts, true)
+}
+
+// resolve is Resolve, with the git credential helper as last source only when
+// useGit is set (CredentialHelper must not ask git, which would ask it back).
+func resolve(ctx context.Context, rawURL string, opts Options, useGit bool) (*Resolved, error) {
+	p, repo, err := provider.ForURL(rawURL, opts.Provider)
+	if err != nil {
+		return nil, fmt.Errorf("gitauth: %w", err)
+	}
+	r := &Resolved{Provider: p, Repo: repo, CloneURL: p.CloneURL(repo), cfg: opts.Provider}
+	if r.CloneURL == "" {
+		return nil, fmt.Errorf("gitauth: provider %s gave no clone URL for %s", p.Name(), repo)
+	}
+	tok, err := findToken(ctx, opts.Source, p.Name(), repo.Host, r.CloneURL, useGit)
+	if err != nil {
+		return nil, err
+	}
+	r.Token = tok
+	return r, nil
+}
+
+// findToken asks src, or the conventional sources for host.
+func findToken(ctx context.Context, src pat.Source, providerName, host, cloneURL string, useGit bool) (pat.Token, error) {
+	if src == nil {
+		sources := []pat.Source{pat.Env(EnvVars(providerName, host)...)}
+		if useGit {
+			sources = append(sources, pat.GitCredential(cloneURL))
+		}
+		src = pat.Chain(sources...)
+	}
+	tok, err := src.Token(ctx)
+	if err == nil && tok.IsZero() {
+		err = &pat.NotFoundError{Tried: []string{"the configured source"}, Why: []string{"returned an empty token"}}
+	}
+	if err != nil {
+		if errors.Is(err, pat.ErrNotFound) {
+			tried := err.Error()
+			if nf := (*pat.NotFoundError)(nil); errors.As(err, &nf) {
+				tried = nf.Summary()
+			}
+			return pat.Token{}, &NoTokenError{Host: host, Tried: tried, err: err}
+		}
+		return pat.Token{}, fmt.Errorf("gitauth: token for %s: %w", host, err)
+	}
+	return tok, nil
+}
+
+// Auth returns go-git credentials for rawURL: the provider's user name and
+// the token, found as [Resolve] describes. Use them with go-git's own
+// CloneOptions, FetchOptions and PushOptions, keeping the URL clean (the
+// token never goes in a URL). Auth changes nothing in go-git (see
+// [EnableMultiAck]).
+func Auth(ctx context.Context, rawURL string, opts Options) (*githttp.BasicAuth, error) {
+	r, err := Resolve(ctx, rawURL, opts)
+	if err != nil {
+		return nil, err
+	}
+	return r.BasicAuth(ctx)
+}

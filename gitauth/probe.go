@@ -1,0 +1,224 @@
+package gitauth
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+
+	"github.com/patgit/patgit/provider"
+)
+
+// ProbeTimeout bounds a probe made with the default HTTP client.
+const ProbeTimeout = 30 * time.Second
+
+// maxProbeBody caps what a probe reads of a refusal's body.
+const maxProbeBody = 4 << 10
+
+// Probe asks the remote's Git endpoint whether auth may read (Access Read:
+// git-upload-pack) or write (Write: git-receive-pack) the repository rawURL
+// names. It makes exactly one request, GET {cloneURL}/info/refs?service=...,
+// with an HTTP client that honours HTTPS_PROXY and NO_PROXY and times out
+// after [ProbeTimeout]; it moves no objects. It is [Options.Probe] with zero
+// Options.
+//
+// auth is a *githttp.BasicAuth (as [Auth] returns), a *githttp.TokenAuth
+// (sent as a Bearer token) or nil (anonymous). Probe returns nil for a valid
+// smart-HTTP advertisement, else a [*RemoteError] matching:
+//   - [provider.ErrUnauthorized]: 401, or a 2xx that is not a Git answer (an
+//     Azure DevOps 203 sign-in page; also matches [ErrNotSmartHTTP]);
+//   - [ErrAccessDenied]: 403 ("token can read but not write owner/repo" for
+//     Write; GitHub answers 403 to a read-only token's write probe);
+//   - [provider.ErrSSORequired] ([*provider.SSOError]): 403 naming SAML SSO;
+//   - [ErrRepoNotFound]: 404;
+//   - [provider.ErrRateLimited] ([*provider.RateLimitError]): 429, or 403
+//     with GitHub's rate-limit headers.
+//
+// Every message names the repository and none holds the token.
+func Probe(ctx context.Context, rawURL string, auth transport.AuthMethod, access Access) error {
+	return Options{}.Probe(ctx, rawURL, auth, access)
+}
+
+// Probe is [Probe] with the provider configuration (BaseURL, HTTPClient) of
+// o: o.Provider picks the provider and its clean clone URL, and
+// o.Provider.HTTPClient, when set, makes the request (copied, with patgit's
+// redirect policy). o.Source is not used: the credentials are auth's.
+func (o Options) Probe(ctx context.Context, rawURL string, auth transport.AuthMethod, access Access) error {
+	service := transport.UploadPackServiceName
+	op := "probe read"
+	if access == Write {
+		service, op = transport.ReceivePackServiceName, "probe write"
+	}
+	t, err := probeTarget(rawURL, o.Provider)
+	if err != nil {
+		return err
+	}
+	t.op = op
+	var setAuth func(*http.Request)
+	switch a := auth.(type) {
+	case nil:
+	case *githttp.BasicAuth:
+		if a == nil {
+			break
+		}
+		t.secrets = append(t.secrets, a.Password)
+		setAuth = a.SetAuth
+	case *githttp.TokenAuth:
+		if a == nil {
+			break
+		}
+		t.secrets = append(t.secrets, a.Token)
+		setAuth = a.SetAuth
+	case githttp.AuthMethod:
+		setAuth = a.SetAuth
+	default:
+		return fmt.Errorf("gitauth: %s %s: %w: %s is not an HTTP credential", op, t.remote, transport.ErrInvalidAuthMethod, auth.Name())
+	}
+	u, err := url.Parse(t.remote)
+	if err != nil {
+		return fmt.Errorf("gitauth: %s: %w: %v", op, provider.ErrUnsupportedURL, err)
+	}
+	if setAuth != nil && strings.EqualFold(u.Scheme, "http") && !provider.IsLoopback(u.Host) {
+		return fmt.Errorf("gitauth: %s %s: %w", op, t.remote, provider.ErrInsecureURL)
+	}
+
+	endpoint := strings.TrimSuffix(t.remote, "/") + "/info/refs?service=" + service
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
+	if err != nil {
+		return fmt.Errorf("gitauth: %s %s: %v", op, t.remote, t.redact(err.Error()))
+	}
+	// Some Git hosts only speak smart HTTP to user agents that start with
+	// "git/" (UNVERIFIED for GitHub and Azure DevOps today): present as git.
+	req.Header.Set("User-Agent", "git/2.0 (patgit)")
+	req.Header.Set("Accept", "application/x-"+service+"-advertisement, */*;q=0.1")
+	req.Header.Set("Pragma", "no-cache")
+	if setAuth != nil {
+		setAuth(req)
+	}
+	resp, err := probeClient(o.Provider.HTTPClient).Do(req)
+	if err != nil {
+		return fmt.Errorf("gitauth: %s %s: %v", op, t.remote, t.redact(err.Error()))
+	}
+	defer resp.Body.Close()
+	return t.probeAnswer(resp, service)
+}
+
+// probeTarget finds the clean clone URL and repository name for rawURL. A
+// URL no provider claims (a test server not named in cfg.BaseURL) is used as
+// it is, without user information, query or fragment.
+func probeTarget(rawURL string, cfg provider.Config) (*target, error) {
+	p, repo, err := provider.ForURL(rawURL, cfg)
+	if err == nil {
+		clone := p.CloneURL(repo)
+		if clone == "" {
+			return nil, fmt.Errorf("gitauth: provider %s gave no clone URL for %s", p.Name(), repo)
+		}
+		return &target{remote: clone, repo: repo.String(), host: repo.Host}, nil
+	}
+	if !errors.Is(err, provider.ErrUnsupportedURL) {
+		return nil, fmt.Errorf("gitauth: %w", err)
+	}
+	u, perr := url.Parse(rawURL)
+	if perr != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || strings.Trim(u.Path, "/") == "" ||
+		strings.ContainsAny(rawURL, "\\\x00\r\n\t") {
+		return nil, fmt.Errorf("gitauth: %w", err)
+	}
+	u.User, u.RawQuery, u.Fragment, u.ForceQuery = nil, "", "", false
+	name := strings.TrimSuffix(strings.Trim(u.Path, "/"), ".git")
+	return &target{remote: u.String(), repo: name, host: strings.ToLower(u.Host)}, nil
+}
+
+// probeClient returns a copy of c (or a default client honouring proxy
+// settings, with a timeout) that drops credentials on a redirect to another
+// host name and refuses https-to-http downgrades.
+func probeClient(c *http.Client) *http.Client {
+	var out http.Client
+	if c != nil {
+		out = *c
+	} else {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.Proxy = http.ProxyFromEnvironment
+		tr.ResponseHeaderTimeout = ProbeTimeout
+		out = http.Client{Transport: tr, Timeout: ProbeTimeout}
+	}
+	next := out.CheckRedirect
+	out.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		prev := via[len(via)-1]
+		if strings.EqualFold(prev.URL.Scheme, "https") && !strings.EqualFold(req.URL.Scheme, "https") {
+			return fmt.Errorf("refused redirect from https to %s", req.URL.Scheme)
+		}
+		if !strings.EqualFold(req.URL.Hostname(), via[0].URL.Hostname()) {
+			req.Header.Del("Authorization")
+			req.Header.Del("Cookie")
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		return nil
+	}
+	return &out
+}
+
+// probeAnswer maps the info/refs response for service.
+func (t *target) probeAnswer(resp *http.Response, service string) error {
+	re := &RemoteError{Op: t.op, Remote: t.remote, Repo: t.repo, Status: resp.StatusCode}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		head, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		if resp.StatusCode == http.StatusOK && isAdvertisement(resp.Header.Get("Content-Type"), head, service) {
+			return nil
+		}
+		re.Err, re.extra = provider.ErrUnauthorized, ErrNotSmartHTTP
+		ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+		if ct == "" {
+			ct = "none"
+		}
+		re.Detail = "Content-Type " + ct
+		return re
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxProbeBody))
+	re.Detail = t.detail(string(body))
+	switch resp.StatusCode {
+	case http.StatusUnauthorized:
+		re.Err, re.extra = provider.ErrUnauthorized, transport.ErrAuthenticationRequired
+	case http.StatusForbidden:
+		re.Err, re.extra = t.forbidden(string(body), resp.Header), transport.ErrAuthorizationFailed
+	case http.StatusNotFound:
+		re.Err, re.extra = ErrRepoNotFound, transport.ErrRepositoryNotFound
+	case http.StatusTooManyRequests:
+		re.Err = t.rateLimit(resp.Header, re.Detail)
+	default:
+		re.Err = errors.New("unexpected answer " + strconv.Itoa(resp.StatusCode) + " " + http.StatusText(resp.StatusCode) + " from the Git endpoint")
+	}
+	return re
+}
+
+// isAdvertisement reports a smart-HTTP answer for service: the advertisement
+// content type and a first pkt-line "# service=<service>".
+func isAdvertisement(contentType string, head []byte, service string) bool {
+	ct, _, err := mime.ParseMediaType(contentType)
+	if err != nil || ct != "application/x-"+service+"-advertisement" {
+		return false
+	}
+	if len(head) < 4 {
+		return false
+	}
+	n, err := strconv.ParseUint(string(head[:4]), 16, 16)
+	if err != nil || n < 4 || int(n) > len(head) {
+		return false
+	}
+	line := bytes.TrimSuffix(head[4:n], []byte("\n"))
+	return string(line) == "# service="+service
+}
