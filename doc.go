@@ -20,5 +20,32 @@
 // [github.com/patgit/patgit/provider/providertest] holds fake GitHub and Azure
 // DevOps servers, with real repositories behind git http-backend, for tests.
 //
+// # Example
+//
+// Prove a token can push before a long job starts, then clone:
+//
+//	func prepare(ctx context.Context, remote, dir string) (*git.Repository, error) {
+//		opts := gitauth.Options{} // GH_TOKEN, AZURE_DEVOPS_EXT_PAT, ... then git's helpers
+//		r, err := gitauth.Resolve(ctx, remote, opts)
+//		if err != nil {
+//			return nil, err // says which variables and helpers were tried
+//		}
+//		report, err := r.Provider.CheckScopes(ctx, r.Token)
+//		if err != nil {
+//			return nil, err // ErrUnauthorized, *RateLimitError, *SSOError, ...
+//		}
+//		if report.ExpiresWithin(7 * 24 * time.Hour) {
+//			log.Printf("token %v from %s expires %s", r.Token, r.Token.Origin(), report.ExpiresAt)
+//		}
+//		auth, err := r.BasicAuth(ctx)
+//		if err != nil {
+//			return nil, err
+//		}
+//		if err := gitauth.Probe(ctx, remote, auth, gitauth.Write); err != nil {
+//			return nil, err // "token can read but not write owner/repo"
+//		}
+//		return gitauth.Clone(ctx, remote, dir, opts, nil)
+//	}
+//
 // Package patgit itself holds no code; it documents the module.
 package patgit
