@@ -145,9 +145,12 @@ func (t *target) redact(s string) string {
 		if q := url.QueryEscape(sec); q != sec {
 			s = strings.ReplaceAll(s, q, "REDACTED")
 		}
-		for _, form := range []string{":" + sec, sec} {
-			if b := base64.StdEncoding.EncodeToString([]byte(form)); len(b) > 8 {
-				s = strings.ReplaceAll(s, strings.TrimRight(b, "="), "REDACTED")
+		// Base64 (a Basic Authorization header) after a user name of any
+		// length: the characters that depend on the secret alone.
+		for align := range 3 {
+			b := base64.StdEncoding.EncodeToString([]byte(strings.Repeat(":", align) + sec))
+			if len(b) > 16 {
+				s = strings.ReplaceAll(s, b[4:len(b)-4], "REDACTED")
 			}
 		}
 	}
@@ -172,10 +175,11 @@ func (t *target) detail(msg string) string {
 			}
 			return r
 		}, line)
+		line = t.redact(line) // before shortening, which could cut a secret in two
 		if len(line) > maxDetail {
 			line = line[:maxDetail] + "..."
 		}
-		return t.redact(line)
+		return line
 	}
 	return ""
 }

@@ -30,7 +30,10 @@ const maxProbeBody = 4 << 10
 // names. It makes exactly one request, GET {cloneURL}/info/refs?service=...,
 // with an HTTP client that honours HTTPS_PROXY and NO_PROXY and times out
 // after [ProbeTimeout]; it moves no objects. It is [Options.Probe] with zero
-// Options.
+// Options. A reset connection or a 502, 503 or 504 answer is retried at most
+// [provider.MaxRetries] times; failures to reach the host or to read its
+// answer (timeouts, resets, TLS, 5xx after retries, refused redirects) are a
+// [*provider.HostError] naming the host.
 //
 // auth is a *githttp.BasicAuth (as [Auth] returns), a *githttp.TokenAuth
 // (sent as a Bearer token) or nil (anonymous). Probe returns nil for a valid
@@ -49,10 +52,12 @@ func Probe(ctx context.Context, rawURL string, auth transport.AuthMethod, access
 	return Options{}.Probe(ctx, rawURL, auth, access)
 }
 
-// Probe is [Probe] with the provider configuration (BaseURL, HTTPClient) of
-// o: o.Provider picks the provider and its clean clone URL, and
+// Probe is [Probe] with the provider configuration (BaseURL, HTTPClient,
+// Timeout) of o: o.Provider picks the provider and its clean clone URL,
 // o.Provider.HTTPClient, when set, makes the request (copied, with patgit's
-// redirect policy). o.Source is not used: the credentials are auth's.
+// redirect and retry policy), and o.Provider.Timeout, when positive, bounds
+// it instead of [ProbeTimeout]. o.Source is not used: the credentials are
+// auth's.
 func (o Options) Probe(ctx context.Context, rawURL string, auth transport.AuthMethod, access Access) error {
 	service := transport.UploadPackServiceName
 	op := "probe read"
@@ -93,9 +98,17 @@ func (o Options) Probe(ctx context.Context, rawURL string, auth transport.AuthMe
 	}
 
 	endpoint := strings.TrimSuffix(t.remote, "/") + "/info/refs?service=" + service
+	// The timeout bounds the whole probe, redirects included; the client
+	// bounds each request by it too.
+	timeout := o.Provider.Timeout
+	if timeout <= 0 {
+		timeout = ProbeTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
 	if err != nil {
-		return fmt.Errorf("gitauth: %s %s: %v", op, t.remote, t.redact(err.Error()))
+		return fmt.Errorf("gitauth: %s %s: %w", op, t.remote, &sanitizedError{msg: t.redact(err.Error()), orig: err})
 	}
 	// Some Git hosts only speak smart HTTP to user agents that start with
 	// "git/" (UNVERIFIED for GitHub and Azure DevOps today): present as git.
@@ -105,9 +118,9 @@ func (o Options) Probe(ctx context.Context, rawURL string, auth transport.AuthMe
 	if setAuth != nil {
 		setAuth(req)
 	}
-	resp, err := probeClient(o.Provider.HTTPClient).Do(req)
+	resp, err := probeClient(o.Provider.HTTPClient, timeout).Do(req)
 	if err != nil {
-		return fmt.Errorf("gitauth: %s %s: %v", op, t.remote, t.redact(err.Error()))
+		return t.requestErr(err)
 	}
 	defer resp.Body.Close()
 	return t.probeAnswer(resp, service)
@@ -138,45 +151,35 @@ func probeTarget(rawURL string, cfg provider.Config) (*target, error) {
 	return &target{remote: u.String(), repo: name, host: strings.ToLower(u.Host)}, nil
 }
 
-// probeClient returns a copy of c (or a default client honouring proxy
-// settings, with a timeout) that drops credentials on a redirect to another
-// host name and refuses https-to-http downgrades.
-func probeClient(c *http.Client) *http.Client {
-	var out http.Client
-	if c != nil {
-		out = *c
-	} else {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.Proxy = http.ProxyFromEnvironment
-		tr.ResponseHeaderTimeout = ProbeTimeout
-		out = http.Client{Transport: tr, Timeout: ProbeTimeout}
+// probeClient returns provider's client for c (see provider.NewHTTPClient):
+// a deadline of timeout (<= 0: ProbeTimeout) per request, bounded retries of
+// the GET after resets and 502/503/504, capped bodies, *provider.HostError
+// for failures, and credentials dropped on a redirect to another host name.
+func probeClient(c *http.Client, timeout time.Duration) *http.Client {
+	if timeout <= 0 {
+		timeout = ProbeTimeout
 	}
-	next := out.CheckRedirect
-	out.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if len(via) >= 10 {
-			return errors.New("stopped after 10 redirects")
-		}
-		prev := via[len(via)-1]
-		if strings.EqualFold(prev.URL.Scheme, "https") && !strings.EqualFold(req.URL.Scheme, "https") {
-			return fmt.Errorf("refused redirect from https to %s", req.URL.Scheme)
-		}
-		if !strings.EqualFold(req.URL.Hostname(), via[0].URL.Hostname()) {
-			req.Header.Del("Authorization")
-			req.Header.Del("Cookie")
-		}
-		if next != nil {
-			return next(req, via)
-		}
-		return nil
+	return provider.NewHTTPClient(c, timeout)
+}
+
+// requestErr reports a failed probe request or body read, keeping a
+// *provider.HostError (it names the host) when its text holds no secret.
+func (t *target) requestErr(err error) error {
+	var he *provider.HostError
+	if errors.As(err, &he) && t.redact(he.Error()) == he.Error() {
+		return fmt.Errorf("gitauth: %s %s: %w", t.op, t.remote, he)
 	}
-	return &out
+	return fmt.Errorf("gitauth: %s %s: %w", t.op, t.remote, &sanitizedError{msg: t.redact(err.Error()), orig: err})
 }
 
 // probeAnswer maps the info/refs response for service.
 func (t *target) probeAnswer(resp *http.Response, service string) error {
 	re := &RemoteError{Op: t.op, Remote: t.remote, Repo: t.repo, Status: resp.StatusCode}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		head, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		head, err := io.ReadAll(io.LimitReader(resp.Body, 512))
+		if err != nil {
+			return t.requestErr(err)
+		}
 		if resp.StatusCode == http.StatusOK && isAdvertisement(resp.Header.Get("Content-Type"), head, service) {
 			return nil
 		}

@@ -52,6 +52,9 @@ func (s gitSource) Token(ctx context.Context) (Token, error) {
 	return c.Password, nil
 }
 
+// GoString keeps rawURL, which may hold a password, out of %#v.
+func (s gitSource) GoString() string { return "pat.GitCredential(" + strconv.Quote(s.String()) + ")" }
+
 func (s gitSource) String() string {
 	if req, err := credentialRequest(s.rawURL); err == nil {
 		return gitOrigin + " for " + req.Host

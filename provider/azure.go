@@ -51,7 +51,7 @@ var _ Provider = (*AzureDevOps)(nil)
 // [ForURL] takes from the URL. It returns an error wrapping [ErrInsecureURL]
 // for an http:// BaseURL whose host is not loopback.
 func NewAzureDevOps(cfg Config) (*AzureDevOps, error) {
-	a := &AzureDevOps{cfg: cfg, scheme: "https", client: newHTTPClient(cfg.HTTPClient)}
+	a := &AzureDevOps{cfg: cfg, scheme: "https", client: newHTTPClient(cfg)}
 	a.st = newAzState(a.client)
 	if cfg.BaseURL == "" {
 		return a, nil

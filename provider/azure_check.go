@@ -103,7 +103,7 @@ func (a *AzureDevOps) state() *azState {
 	}
 	c := a.client
 	if c == nil {
-		c = newHTTPClient(a.cfg.HTTPClient)
+		c = newHTTPClient(a.cfg)
 	}
 	return newAzState(c)
 }
@@ -203,6 +203,9 @@ func (a *AzureDevOps) azDo(ctx context.Context, st *azState, key [32]byte, fn fu
 		}
 	}
 	run := func(ctx context.Context) (azOutcome, error) {
+		// Config.Timeout bounds the whole request, redirects included.
+		ctx, cancel := context.WithTimeout(ctx, a.cfg.timeout())
+		defer cancel()
 		out, err := fn(ctx)
 		if err == nil && ttl > 0 {
 			st.mu.Lock()
@@ -222,8 +225,8 @@ func (a *AzureDevOps) azDo(ctx context.Context, st *azState, key [32]byte, fn fu
 		}
 		return out, err
 	}
-	v, err, _ := st.group.Do(string(key[:]), func() (any, error) { return run(ctx) })
-	if err != nil && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+	v, err, shared := st.group.Do(string(key[:]), func() (any, error) { return run(ctx) })
+	if err != nil && shared && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		// The caller that led the shared request gave up; this one has not.
 		return run(ctx)
 	}
@@ -373,12 +376,12 @@ func (a *AzureDevOps) connectionData(ctx context.Context, st *azState, tok pat.T
 	}
 	resp, err := st.check.Do(req)
 	if err != nil {
-		return azOutcome{}, fmt.Errorf("azure-devops: GET %s: %w", endpoint, a.azScrubErr(err, tok))
+		return azOutcome{}, a.azRequestErr(err, tok, endpoint)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, azMaxBody+1))
 	if err != nil {
-		return azOutcome{}, fmt.Errorf("azure-devops: reading the answer of %s: %w", endpoint, a.azScrubErr(err, tok))
+		return azOutcome{}, a.azRequestErr(err, tok, endpoint)
 	}
 	if len(body) > azMaxBody {
 		return azOutcome{}, fmt.Errorf("azure-devops: %s answered more than %d bytes; is Config.BaseURL an Azure DevOps organization?", endpoint, azMaxBody)
@@ -480,7 +483,7 @@ func (a *AzureDevOps) probe(ctx context.Context, st *azState, tok pat.Token, p a
 	}
 	resp, err := st.check.Do(req)
 	if err != nil {
-		return azOutcome{}, fmt.Errorf("azure-devops: GET %s: %w", azStripQuery(endpoint), a.azScrubErr(err, tok))
+		return azOutcome{}, a.azRequestErr(err, tok, azStripQuery(endpoint))
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, azMaxProbeBody))
 	resp.Body.Close()
@@ -492,8 +495,9 @@ func (a *AzureDevOps) probe(ctx context.Context, st *azState, tok pat.Token, p a
 	case resp.StatusCode == http.StatusOK && !azIsHTML(resp, nil):
 		return azOutcome{status: azProven}, nil
 	}
-	// 203 sign-in pages, redirects, 5xx: nothing definite; the scope stays
-	// unverified rather than being granted or denied on a guess.
+	// 203 sign-in pages, redirects, a 500: nothing definite; the scope stays
+	// unverified rather than being granted or denied on a guess. (502, 503
+	// and 504 are retried, then fail with a *HostError.)
 	return azOutcome{status: azUnknown}, nil
 }
 
@@ -604,6 +608,16 @@ func azRetryAfter(v string) time.Time {
 		return t
 	}
 	return time.Time{}
+}
+
+// azRequestErr reports a failed request: the *HostError the client made
+// (it names the host and holds no token), else the error, scrubbed.
+func (a *AzureDevOps) azRequestErr(err error, tok pat.Token, endpoint string) error {
+	var he *HostError
+	if errors.As(err, &he) && (tok.Secret() == "" || !strings.Contains(he.Error(), tok.Secret())) {
+		return he
+	}
+	return fmt.Errorf("azure-devops: GET %s: %w", endpoint, a.azScrubErr(err, tok))
 }
 
 // azScrubErr makes sure a transport error cannot carry the token (it never

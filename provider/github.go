@@ -43,7 +43,7 @@ func NewGitHub(cfg Config) (*GitHub, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &GitHub{cfg: cfg, scheme: strings.ToLower(u.Scheme), host: canonicalHost(u), client: newHTTPClient(cfg.HTTPClient)}
+	g := &GitHub{cfg: cfg, scheme: strings.ToLower(u.Scheme), host: canonicalHost(u), client: newHTTPClient(cfg)}
 	hostname := strings.ToLower(u.Hostname())
 	switch {
 	case hostname == "github.com":

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -182,13 +184,13 @@ func (g *GitHub) facts(ctx context.Context, tok pat.Token) (*ghFacts, error) {
 			}
 			// The request outlives a caller that gives up, so the others
 			// sharing it are not cancelled with it; the caller's deadline
-			// (or the default timeout) still bounds it.
+			// and Config.Timeout still bound it.
 			fctx := context.WithoutCancel(ctx)
 			var cancel context.CancelFunc
-			if d, ok := ctx.Deadline(); ok {
+			if d, ok := ctx.Deadline(); ok && time.Until(d) < g.cfg.timeout() {
 				fctx, cancel = context.WithDeadline(fctx, d)
 			} else {
-				fctx, cancel = context.WithTimeout(fctx, DefaultTimeout)
+				fctx, cancel = context.WithTimeout(fctx, g.cfg.timeout())
 			}
 			defer cancel()
 			f, err := g.fetch(fctx, key, tok)
@@ -225,7 +227,9 @@ func (g *GitHub) fetch(ctx context.Context, key string, tok pat.Token) (*ghFacts
 		err   error
 		login string
 	)
+	op := "GET " + g.apiURL.Path + "user"
 	if tok.Kind() == pat.GitHubInstallation {
+		op = "GET " + g.apiURL.Path + "installation/repositories"
 		_, resp, err = c.Apps.ListRepos(ctx, &github.ListOptions{PerPage: 1})
 	} else {
 		var u *github.User
@@ -235,7 +239,7 @@ func (g *GitHub) fetch(ctx context.Context, key string, tok pat.Token) (*ghFacts
 		}
 	}
 	if err != nil {
-		return nil, g.apiError(err, tok)
+		return nil, g.apiError(err, tok, op)
 	}
 	f := &ghFacts{user: login}
 	if v, ok := resp.Header[http.CanonicalHeaderKey("X-OAuth-Scopes")]; ok {
@@ -255,16 +259,23 @@ var ghSSOURL = regexp.MustCompile(`\burl=([^;\s]+)`)
 
 // apiError turns an error from go-github into one of the provider's errors.
 // It never wraps go-github's own error values, whose responses lead to the
-// request; messages from the server are scrubbed of the secret.
-func (g *GitHub) apiError(err error, tok pat.Token) error {
+// request; messages from the server are scrubbed of the secret. Failures to
+// reach the host or to get a usable answer are a *HostError; op names the
+// request.
+func (g *GitHub) apiError(err error, tok pat.Token, op string) error {
 	var (
 		rl    *github.RateLimitError
 		abuse *github.AbuseRateLimitError
 		er    *github.ErrorResponse
 		tfa   *github.TwoFactorAuthError
 		uerr  *url.Error
+		he    *HostError
+		syn   *json.SyntaxError
+		typ   *json.UnmarshalTypeError
 	)
 	switch {
+	case errors.As(err, &he):
+		return he
 	case errors.As(err, &rl):
 		e := &RateLimitError{Host: g.host, Message: scrub(rl.Message, tok)}
 		if !rl.Rate.Reset.IsZero() {
@@ -282,9 +293,11 @@ func (g *GitHub) apiError(err error, tok pat.Token) error {
 	case errors.As(err, &er) && er.Response != nil:
 		return g.statusError(er.Response, scrub(er.Message, tok), er.DocumentationURL)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("github %s: checking the token: %w", g.host, err)
+		return &HostError{Host: g.apiURL.Host, Op: op, Attempts: 1, Err: err}
 	case errors.As(err, &uerr):
-		return fmt.Errorf("github %s: cannot reach the API; check the host name, proxy and network: %w", g.host, err)
+		return &HostError{Host: g.apiURL.Host, Op: op, Attempts: 1, Err: uerr.Err}
+	case errors.As(err, &syn), errors.As(err, &typ), errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("github %s: %s answered 200 with a body that is not the GitHub API's JSON (an HTML page from a proxy or a sign-in portal?); check Config.APIURL (%s) and the network", g.host, op, g.api)
 	}
 	return fmt.Errorf("github %s: checking the token: %s", g.host, scrub(err.Error(), tok))
 }

@@ -1,23 +1,351 @@
 package provider
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/patgit/patgit/pat"
 )
 
-// DefaultTimeout bounds each request of the default HTTP client.
+// DefaultTimeout bounds each request when Config.Timeout is zero.
 const DefaultTimeout = 30 * time.Second
 
-// maxRedirects bounds redirect chains (Go's own default is 10).
-const maxRedirects = 10
+// MaxResponseBody caps how much of one answer patgit reads: reading more
+// fails with a [*HostError] matching [ErrResponseTooLarge].
+const MaxResponseBody = 1 << 20
+
+// MaxRetries is how many times a failed idempotent request (GET, HEAD,
+// OPTIONS) is sent again: after a connection reset or a 502, 503 or 504.
+const MaxRetries = 2
+
+const (
+	// maxRedirects bounds redirect chains (Go's own default is 10).
+	maxRedirects = 10
+	// maxRetryAfter is the longest Retry-After a retry waits for; a longer
+	// one ends the request at once.
+	maxRetryAfter = 2 * time.Second
+)
+
+// retryBase is the first retry's backoff; each further retry doubles it,
+// with jitter.
+var retryBase = 100 * time.Millisecond
+
+var (
+	// ErrResponseTooLarge: an answer longer than [MaxResponseBody]. It is
+	// wrapped in a [*HostError].
+	ErrResponseTooLarge = errors.New("response body too large")
+	// ErrServerError: the host kept answering 502, 503 or 504. It is wrapped
+	// in a [*HostError] whose Status is the last answer's.
+	ErrServerError = errors.New("server error")
+	// ErrRedirect: a redirect patgit refuses to follow (a loop, too many
+	// hops, https to http). It is wrapped in a [*HostError].
+	ErrRedirect = errors.New("refused redirect")
+)
+
+// HostError reports that a host could not be reached or did not answer
+// usefully: network failures, resets, TLS failures, deadlines, 5xx answers
+// after retries, oversized bodies, refused redirects. It names the host and
+// never holds a token. Match the cause with errors.Is (e.g.
+// [context.DeadlineExceeded], [ErrServerError], [ErrResponseTooLarge]) or
+// errors.As (e.g. *tls.CertificateVerificationError).
+type HostError struct {
+	// Host is the host (and port, if any) the request went to.
+	Host string
+	// Op is the request: "GET /api/v3/user".
+	Op string
+	// Status is the last HTTP status for a server error; 0 when there was
+	// no answer.
+	Status int
+	// Attempts is how many times the request was sent.
+	Attempts int
+	// Err is the cause.
+	Err error
+}
+
+func (e *HostError) Error() string {
+	msg := e.Host + ": " + e.Op
+	if e.Attempts > 1 {
+		msg += fmt.Sprintf(" (%d attempts)", e.Attempts)
+	}
+	cause := "failed"
+	if e.Err != nil {
+		cause = e.Err.Error()
+	}
+	return msg + ": " + cause + "; " + e.hint()
+}
+
+func (e *HostError) hint() string {
+	var cert *tls.CertificateVerificationError
+	var unknown x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var netErr net.Error
+	switch {
+	case errors.Is(e.Err, context.Canceled):
+		return "the request was cancelled"
+	case errors.Is(e.Err, context.DeadlineExceeded), errors.As(e.Err, &netErr) && netErr.Timeout():
+		return "no answer in time: check the network and proxy, or raise Config.Timeout"
+	case errors.Is(e.Err, ErrServerError):
+		return "the host is failing: try again later"
+	case errors.Is(e.Err, ErrResponseTooLarge):
+		return fmt.Sprintf("the answer is larger than %d bytes: check that the URL is the host's API", MaxResponseBody)
+	case errors.Is(e.Err, ErrRedirect):
+		return "check the configured URL"
+	case errors.As(e.Err, &cert), errors.As(e.Err, &unknown), errors.As(e.Err, &hostname):
+		return "the host's TLS certificate is not trusted: check the host name, or install the CA of your proxy or server"
+	}
+	return "check the host name, the proxy settings and the network"
+}
+
+// Unwrap returns the cause.
+func (e *HostError) Unwrap() error { return e.Err }
+
+// timeout returns the per-request deadline of cfg.
+func (cfg Config) timeout() time.Duration {
+	if cfg.Timeout <= 0 {
+		return DefaultTimeout
+	}
+	return cfg.Timeout
+}
+
+// newHTTPClient returns the client a provider makes its requests with.
+func newHTTPClient(cfg Config) *http.Client {
+	return NewHTTPClient(cfg.HTTPClient, cfg.Timeout)
+}
+
+// NewHTTPClient returns a copy of c (nil: a default client that honours
+// HTTPS_PROXY and NO_PROXY and shares its connections) with patgit's
+// policies; c is not modified:
+//   - every request has a deadline of timeout (<= 0: [DefaultTimeout]),
+//     covering its retries and the reading of its body, on top of the
+//     request's own context;
+//   - an idempotent request (GET, HEAD, OPTIONS) is sent again at most
+//     [MaxRetries] times after a connection reset or a 502, 503 or 504,
+//     with a short exponential backoff with jitter, or the host's
+//     Retry-After when it is at most two seconds; never after another
+//     status (4xx, 429 rate limits, 500);
+//   - a body is read to at most [MaxResponseBody] bytes;
+//   - failures are a [*HostError] naming the host;
+//   - a redirect to another host name drops the Authorization and Cookie
+//     headers; https-to-http redirects and chains of more than ten
+//     redirects are refused.
+func NewHTTPClient(c *http.Client, timeout time.Duration) *http.Client {
+	var out http.Client
+	if c != nil {
+		out = *c
+	} else {
+		out = http.Client{Transport: defaultTransport()}
+	}
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	base := out.Transport
+	if h, ok := base.(*hostTransport); ok {
+		base = h.base
+	}
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	out.Transport = &hostTransport{base: base, timeout: timeout}
+	next := out.CheckRedirect
+	out.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if err := safeRedirect(req, via); err != nil {
+			return err
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		return nil
+	}
+	return &out
+}
+
+// defaultTransport is shared by every provider made without an HTTPClient,
+// so they reuse connections. It honours HTTPS_PROXY and NO_PROXY.
+var defaultTransport = sync.OnceValue(func() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = http.ProxyFromEnvironment
+	return t
+})
+
+func safeRedirect(req *http.Request, via []*http.Request) error {
+	first := via[0]
+	refuse := func(format string, args ...any) error {
+		return &HostError{Host: first.URL.Host, Op: first.Method + " " + first.URL.Path, Attempts: len(via),
+			Err: fmt.Errorf("%w: "+format, append([]any{ErrRedirect}, args...)...)}
+	}
+	if len(via) >= maxRedirects {
+		return refuse("more than %d redirects (a redirect loop?), last to %s", maxRedirects, req.URL.Host)
+	}
+	prev := via[len(via)-1]
+	if strings.EqualFold(prev.URL.Scheme, "https") && !strings.EqualFold(req.URL.Scheme, "https") {
+		return refuse("%s redirected from https to %s", prev.URL.Host, req.URL.Scheme)
+	}
+	if !strings.EqualFold(req.URL.Hostname(), first.URL.Hostname()) {
+		req.Header.Del("Authorization")
+		req.Header.Del("Cookie")
+	}
+	return nil
+}
+
+// hostTransport gives each request a deadline, retries idempotent requests
+// after transient failures, caps bodies and reports failures as *HostError.
+type hostTransport struct {
+	base    http.RoundTripper
+	timeout time.Duration
+}
+
+func (t *hostTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
+	op := req.Method + " " + req.URL.Path
+	fail := func(status, attempts int, err error) (*http.Response, error) {
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+			err = fmt.Errorf("%w (%w)", cerr, err)
+		}
+		cancel()
+		return nil, &HostError{Host: req.URL.Host, Op: op, Status: status, Attempts: attempts, Err: err}
+	}
+	retry := idempotent(req)
+	for attempt := 1; ; attempt++ {
+		r := req.WithContext(ctx)
+		if attempt > 1 && req.Body != nil && req.Body != http.NoBody {
+			body, err := req.GetBody()
+			if err != nil {
+				return fail(0, attempt-1, err)
+			}
+			r.Body = body
+		}
+		resp, err := t.base.RoundTrip(r)
+		if err != nil {
+			if ctx.Err() != nil || !retry || attempt > MaxRetries || !transient(err) {
+				return fail(0, attempt, err)
+			}
+			if werr := sleep(ctx, backoff(attempt)); werr != nil {
+				return fail(0, attempt, err)
+			}
+			continue
+		}
+		if retry && retryStatus(resp.StatusCode) {
+			wait, ok := parseRetryAfter(resp.Header.Get("Retry-After"))
+			if !ok {
+				wait, ok = backoff(attempt), true
+			} else {
+				ok = wait <= maxRetryAfter
+			}
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+			serr := fmt.Errorf("%w: the host answered %s", ErrServerError, resp.Status)
+			if !ok || attempt > MaxRetries {
+				return fail(resp.StatusCode, attempt, serr)
+			}
+			if werr := sleep(ctx, wait); werr != nil {
+				return fail(resp.StatusCode, attempt, serr)
+			}
+			continue
+		}
+		resp.Body = &capBody{rc: resp.Body, ctx: ctx, cancel: cancel, left: MaxResponseBody, host: req.URL.Host, op: op, attempts: attempt}
+		return resp, nil
+	}
+}
+
+// idempotent reports whether req may be sent again.
+func idempotent(req *http.Request) bool {
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, "":
+	default:
+		return false
+	}
+	return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+}
+
+// transient reports a failure worth one more try: the connection was reset
+// or closed before the answer.
+func transient(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+func retryStatus(code int) bool {
+	return code == http.StatusBadGateway || code == http.StatusServiceUnavailable || code == http.StatusGatewayTimeout
+}
+
+// backoff returns the wait before retry number attempt (1, 2, …):
+// retryBase doubled per attempt, between half and all of it.
+func backoff(attempt int) time.Duration {
+	d := retryBase << (attempt - 1)
+	return d/2 + rand.N(d/2+1)
+}
+
+// sleep waits d, or returns an error at once when ctx ends first or would
+// end before d.
+func sleep(ctx context.Context, d time.Duration) error {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+		return context.DeadlineExceeded
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// capBody reads at most left bytes of a body, reports read failures as
+// *HostError, and ends the request's deadline when closed.
+type capBody struct {
+	rc       io.ReadCloser
+	ctx      context.Context
+	cancel   context.CancelFunc
+	left     int64
+	host, op string
+	attempts int
+	err      error
+}
+
+func (b *capBody) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.rc.Read(p)
+	if int64(n) > b.left {
+		n = int(b.left)
+		b.left = 0
+		b.err = &HostError{Host: b.host, Op: b.op, Attempts: b.attempts,
+			Err: fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, MaxResponseBody)}
+		return n, b.err
+	}
+	b.left -= int64(n)
+	if err != nil && err != io.EOF {
+		if cerr := b.ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+			err = fmt.Errorf("%w (%w)", cerr, err)
+		}
+		b.err = &HostError{Host: b.host, Op: "reading the answer of " + b.op, Attempts: b.attempts, Err: err}
+		return n, b.err
+	}
+	return n, err
+}
+
+func (b *capBody) Close() error {
+	err := b.rc.Close()
+	b.cancel()
+	return err
+}
 
 // IsLoopback reports whether host (with or without a port) is a loopback
 // name or address: localhost, 127.0.0.0/8 or ::1.
@@ -56,56 +384,6 @@ func checkKind(provider, host string, tok pat.Token) error {
 	}
 	if p := tok.Kind().Provider(); p != "" && p != provider {
 		return fmt.Errorf("%w: a %s token cannot authenticate to %s (%s)", ErrTokenMismatch, tok.Kind(), host, provider)
-	}
-	return nil
-}
-
-// newHTTPClient returns a copy of c (or a default client when c is nil) whose
-// redirect policy drops credentials on a redirect to another host name, refuses
-// https-to-http downgrades and stops after maxRedirects. c is not modified.
-func newHTTPClient(c *http.Client) *http.Client {
-	var out http.Client
-	if c != nil {
-		out = *c
-	} else {
-		out = http.Client{Transport: defaultTransport(), Timeout: DefaultTimeout}
-	}
-	next := out.CheckRedirect
-	out.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if err := safeRedirect(req, via); err != nil {
-			return err
-		}
-		if next != nil {
-			return next(req, via)
-		}
-		return nil
-	}
-	return &out
-}
-
-// defaultTransport is shared by every provider made without an HTTPClient,
-// so they reuse connections. It honours HTTPS_PROXY and NO_PROXY.
-var defaultTransport = sync.OnceValue(func() http.RoundTripper {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.Proxy = http.ProxyFromEnvironment
-	t.ResponseHeaderTimeout = DefaultTimeout
-	return t
-})
-
-// errRedirect reports a redirect patgit refuses to follow.
-var errRedirect = errors.New("refused redirect")
-
-func safeRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= maxRedirects {
-		return fmt.Errorf("%w: more than %d redirects from %s", errRedirect, maxRedirects, via[0].URL.Host)
-	}
-	prev := via[len(via)-1]
-	if strings.EqualFold(prev.URL.Scheme, "https") && !strings.EqualFold(req.URL.Scheme, "https") {
-		return fmt.Errorf("%w: %s redirected from https to %s", errRedirect, prev.URL.Host, req.URL.Scheme)
-	}
-	if !strings.EqualFold(req.URL.Hostname(), via[0].URL.Hostname()) {
-		req.Header.Del("Authorization")
-		req.Header.Del("Cookie")
 	}
 	return nil
 }

@@ -77,9 +77,10 @@ type Config struct {
 	// BASE/api/v3/ for GitHub Enterprise Server, api.SUB.ghe.com for GHE.com;
 	// BaseURL itself on Azure DevOps).
 	APIURL string
-	// HTTPClient makes every request. Nil: a client with timeouts that honours
-	// HTTPS_PROXY and NO_PROXY. The client is copied, never modified; patgit's
-	// copy drops credentials on redirects to another host.
+	// HTTPClient makes every request. Nil: a client that honours HTTPS_PROXY
+	// and NO_PROXY. The client is copied, never modified; patgit's copy (see
+	// [NewHTTPClient]) adds Timeout, bounded retries, a body cap and
+	// [*HostError], and drops credentials on redirects to another host.
 	HTTPClient *http.Client
 	// Username is the user name for Basic credentials. GitHub: set it to skip
 	// the GET /user look-up. Azure DevOps: any name works; the default is
@@ -88,6 +89,13 @@ type Config struct {
 	// CacheTTL is how long a check result is reused. 0: one minute; negative:
 	// never reused.
 	CacheTTL time.Duration
+	// Timeout bounds each request, its retries and the reading of its
+	// answer, whichever client makes it (Config.HTTPClient too): it is
+	// applied through the request's context. 0 or negative: [DefaultTimeout]
+	// (30 s). A deadline of the caller's context still applies when sooner.
+	// A request that runs out of time fails with a [*HostError] matching
+	// context.DeadlineExceeded.
+	Timeout time.Duration
 }
 
 // Report is what a check learned about a token.

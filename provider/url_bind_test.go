@@ -82,7 +82,7 @@ func TestForURLBinding(t *testing.T) {
 			default:
 				t.Fatalf("ForURL(%q) = %T", tc.raw, p)
 			}
-			if cfg.HTTPClient != client || hc.Timeout != client.Timeout || hc.Transport != client.Transport {
+			if ht, ok := hc.Transport.(*hostTransport); cfg.HTTPClient != client || hc.Timeout != client.Timeout || !ok || ht.base != client.Transport {
 				t.Errorf("HTTPClient not kept: %+v", hc)
 			}
 			if cfg.Username != "robot" || cfg.CacheTTL != 3*time.Minute {

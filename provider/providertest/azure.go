@@ -86,6 +86,7 @@ type AzureServer struct {
 	counts map[string]int
 	total  int
 	seq    uint64
+	faults faults
 }
 
 type azOrg struct {
@@ -385,8 +386,13 @@ type azReq struct {
 	isGit   bool
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler, through the fault set with
+// [AzureServer.SetFault], if any.
 func (s *AzureServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.faults.serve(w, r, s.routeOf, s.count, s.route)
+}
+
+func (s *AzureServer) route(w http.ResponseWriter, r *http.Request) {
 	q, ok := s.parse(r)
 	route := "other"
 	if ok {

@@ -129,6 +129,7 @@ type GitHubServer struct {
 	counts map[string]int
 	total  int
 	nextID uint64
+	faults faults
 }
 
 // NewGitHubServer starts a fake GitHub on 127.0.0.1 with an unused port. Its
@@ -272,8 +273,13 @@ func (s *GitHubServer) count(route string) {
 	s.total++
 }
 
-// ServeHTTP routes REST requests under /api/v3/ and git requests elsewhere.
+// ServeHTTP routes REST requests under /api/v3/ and git requests elsewhere,
+// through the fault set with [GitHubServer.SetFault], if any.
 func (s *GitHubServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.faults.serve(w, r, s.routeOf, s.count, s.route)
+}
+
+func (s *GitHubServer) route(w http.ResponseWriter, r *http.Request) {
 	if p, ok := strings.CutPrefix(r.URL.Path, "/api/v3"); ok && (p == "" || p[0] == '/') {
 		if p == "" {
 			p = "/"
