@@ -35,13 +35,10 @@ const (
 	// connectionData, a preview resource: a plain "7.1" may be refused.
 	azConnectionDataVersion = "7.1-preview.1"
 	// azMaxBody caps how much of a response patgit reads.
-	azMaxBody = 1 << 20
+	azMaxBody = MaxResponseBody
 	// azMaxProbeBody caps how much of a probe's body is read (only its
 	// status matters; the rest is drained so the connection is reused).
 	azMaxProbeBody = 64 << 10
-	// azDefaultTTL is how long check results are reused when
-	// Config.CacheTTL is zero.
-	azDefaultTTL = time.Minute
 	// azMaxEntries bounds the result cache; expired entries are swept when
 	// it is full.
 	azMaxEntries = 1024
@@ -106,16 +103,6 @@ func (a *AzureDevOps) state() *azState {
 		c = newHTTPClient(a.cfg)
 	}
 	return newAzState(c)
-}
-
-func (a *AzureDevOps) azTTL() time.Duration {
-	switch {
-	case a.cfg.CacheTTL == 0:
-		return azDefaultTTL
-	case a.cfg.CacheTTL < 0:
-		return 0
-	}
-	return a.cfg.CacheTTL
 }
 
 // azHost is the host named in reports and errors.
@@ -192,7 +179,7 @@ func azKey(tok pat.Token, api, what string) [32]byte {
 // azDo returns the cached outcome for key, or runs fn once for all
 // concurrent callers and caches a definitive outcome for the TTL.
 func (a *AzureDevOps) azDo(ctx context.Context, st *azState, key [32]byte, fn func(context.Context) (azOutcome, error)) (azOutcome, error) {
-	ttl := a.azTTL()
+	ttl := a.cfg.cacheTTL()
 	now := time.Now()
 	if ttl > 0 {
 		st.mu.Lock()

@@ -21,9 +21,6 @@ import (
 	"github.com/patgit/patgit/pat"
 )
 
-// defaultCacheTTL is how long a check result is reused when Config.CacheTTL is 0.
-const defaultCacheTTL = time.Minute
-
 // ghMaxEntries bounds the per-token state a GitHub provider keeps (cached
 // results and API clients); past it, the state is dropped and rebuilt.
 const ghMaxEntries = 1024
@@ -92,17 +89,6 @@ func tokenHash(tok pat.Token) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// cacheTTL returns the configured result lifetime; <= 0 means no caching.
-func (g *GitHub) cacheTTL() time.Duration {
-	switch {
-	case g.cfg.CacheTTL == 0:
-		return defaultCacheTTL
-	case g.cfg.CacheTTL < 0:
-		return 0
-	}
-	return g.cfg.CacheTTL
-}
-
 func (g *GitHub) cached(key string) *ghFacts {
 	g.state.mu.Lock()
 	defer g.state.mu.Unlock()
@@ -118,7 +104,7 @@ func (g *GitHub) cached(key string) *ghFacts {
 }
 
 func (g *GitHub) store(key string, f *ghFacts) {
-	ttl := g.cacheTTL()
+	ttl := g.cfg.cacheTTL()
 	if ttl <= 0 {
 		return
 	}

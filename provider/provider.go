@@ -98,6 +98,20 @@ type Config struct {
 	Timeout time.Duration
 }
 
+// DefaultCacheTTL is how long a check result is reused when Config.CacheTTL is 0.
+const DefaultCacheTTL = time.Minute
+
+// cacheTTL returns how long c's check results are reused; 0 means never.
+func (c Config) cacheTTL() time.Duration {
+	switch {
+	case c.CacheTTL == 0:
+		return DefaultCacheTTL
+	case c.CacheTTL < 0:
+		return 0
+	}
+	return c.CacheTTL
+}
+
 // Report is what a check learned about a token.
 type Report struct {
 	Provider string   `json:"provider"`
