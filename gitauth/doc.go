@@ -100,6 +100,15 @@
 // DevOps PAT). GitHub answers 403 to a write probe with a token that may
 // only read.
 //
+// # HTTP clients
+//
+// Options.Provider.HTTPClient (and Timeout) serve the provider's checks and
+// [Options.Probe]. [Clone], [Fetch] and [Push] move objects through go-git's
+// own HTTP transport, which go-git lets a program replace only for the whole
+// process: it honours HTTPS_PROXY and NO_PROXY from the environment, and the
+// ProxyOptions, CABundle and InsecureSkipTLS fields of the go-git options
+// passed in are kept. Bound a transfer's time with ctx.
+//
 // # The git CLI
 //
 // [Command] returns an *exec.Cmd running git whose credentials for the
