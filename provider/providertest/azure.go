@@ -83,8 +83,7 @@ type AzureServer struct {
 	mu     sync.Mutex
 	orgs   map[string]*azOrg // lower-case name
 	tokens map[string]*azTok // secret
-	counts map[string]int
-	total  int
+	reqs   requestCounter
 	seq    uint64
 	faults faults
 }
@@ -133,7 +132,6 @@ func NewAzureServer() (*AzureServer, error) {
 		root:   root,
 		orgs:   map[string]*azOrg{},
 		tokens: map[string]*azTok{},
-		counts: map[string]int{},
 	}
 	s.git, s.gitErr = newGitBackend(root)
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
@@ -259,32 +257,22 @@ func (s *AzureServer) AddRepo(org, project, name string, files map[string]string
 // "GET distributedtask/pools", "git info/refs", "git upload-pack",
 // "git receive-pack", and "other" for anything else.
 func (s *AzureServer) Requests(route string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.counts[route]
+	return s.reqs.requests(route)
 }
 
 // TotalRequests returns how many requests the server received since the
 // last ResetCounts.
 func (s *AzureServer) TotalRequests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.total
+	return s.reqs.totalRequests()
 }
 
 // ResetCounts sets every request counter to zero.
 func (s *AzureServer) ResetCounts() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.counts = map[string]int{}
-	s.total = 0
+	s.reqs.reset()
 }
 
 func (s *AzureServer) count(route string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.counts[route]++
-	s.total++
+	s.reqs.count(route)
 }
 
 // ---------------------------------------------------------------------------

@@ -126,8 +126,7 @@ type GitHubServer struct {
 	tokens map[string]*GitHubToken // by secret; normalized copies
 	used   map[string]int          // REST requests per secret
 	repos  map[string]string       // lower "owner/name" -> "owner/name.git" under dir
-	counts map[string]int
-	total  int
+	reqs   requestCounter
 	nextID uint64
 	faults faults
 }
@@ -154,7 +153,6 @@ func NewGitHubServer() (*GitHubServer, error) {
 		tokens: make(map[string]*GitHubToken),
 		used:   make(map[string]int),
 		repos:  make(map[string]string),
-		counts: make(map[string]int),
 	}
 	s.APIURL = s.URL + "/api/v3/"
 	if b, err := newGitBackend(dir); err == nil {
@@ -245,32 +243,22 @@ func (s *GitHubServer) SSOURL(org string) string {
 // requests as "METHOD /path" (without /api/v3), and for git "git info/refs",
 // "git upload-pack", "git receive-pack" ("git other" for anything else).
 func (s *GitHubServer) Requests(route string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.counts[route]
+	return s.reqs.requests(route)
 }
 
 // TotalRequests returns how many requests the server received since the
 // last [GitHubServer.ResetCounts].
 func (s *GitHubServer) TotalRequests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.total
+	return s.reqs.totalRequests()
 }
 
 // ResetCounts sets every request counter to zero.
 func (s *GitHubServer) ResetCounts() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	clear(s.counts)
-	s.total = 0
+	s.reqs.reset()
 }
 
 func (s *GitHubServer) count(route string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.counts[route]++
-	s.total++
+	s.reqs.count(route)
 }
 
 // ServeHTTP routes REST requests under /api/v3/ and git requests elsewhere,
