@@ -187,6 +187,9 @@ func lexURL(raw string, i int) (remote, error) {
 	return r, nil
 }
 
+// notAURL is the reason given for input that is no URL form at all.
+const notAURL = "not a URL: use https://HOST/PATH, ssh://USER@HOST/PATH or USER@HOST:PATH"
+
 // lexSCP reads the scp-like form [user@]host:path that git takes as ssh.
 func lexSCP(raw string) (remote, error) {
 	r := remote{scheme: "ssh", scp: true}
@@ -194,7 +197,7 @@ func lexSCP(raw string) (remote, error) {
 	if k := strings.IndexByte(s, '@'); k >= 0 {
 		user := s[:k]
 		if strings.ContainsAny(user, ":/") {
-			return r, lexFail("not a URL: use https://HOST/PATH, ssh://USER@HOST/PATH or USER@HOST:PATH")
+			return r, lexFail(notAURL)
 		}
 		u, err := url.PathUnescape(user)
 		if err != nil || !printable(u) {
@@ -207,13 +210,13 @@ func lexSCP(raw string) (remote, error) {
 	if strings.HasPrefix(s, "[") {
 		k := strings.IndexByte(s, ']')
 		if k < 0 || k+1 >= len(s) || s[k+1] != ':' {
-			return r, lexFail("not a URL: use https://HOST/PATH, ssh://USER@HOST/PATH or USER@HOST:PATH")
+			return r, lexFail(notAURL)
 		}
 		hostpart, path = s[:k+1], s[k+2:]
 	} else {
 		k := strings.IndexByte(s, ':')
 		if k < 0 || strings.IndexByte(s[:k], '/') >= 0 {
-			return r, lexFail("not a URL: use https://HOST/PATH, ssh://USER@HOST/PATH or USER@HOST:PATH")
+			return r, lexFail(notAURL)
 		}
 		hostpart, path = s[:k], s[k+1:]
 	}
