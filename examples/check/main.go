@@ -121,7 +121,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, base gita
 func check(ctx context.Context, rawURL string, need []string, write bool, opts gitauth.Options) *result {
 	res := &result{URL: rawURL}
 	fail := func(err error) *result {
-		res.Error = err.Error()
+		res.Error = strings.ReplaceAll(err.Error(), "\n", "; ")
 		res.Status = exitStatus(err)
 		return res
 	}
@@ -154,16 +154,15 @@ func check(ctx context.Context, rawURL string, need []string, write bool, opts g
 	if err != nil {
 		return fail(err)
 	}
-	res.Read, res.Write = "-", "-"
 	if err := gitauth.Probe(ctx, rawURL, auth, gitauth.Read); err != nil {
 		res.Read = "denied"
-		return fail(err)
+		return fail(errors.Join(checkErr, err))
 	}
 	res.Read = "ok"
 	if write {
 		if err := gitauth.Probe(ctx, rawURL, auth, gitauth.Write); err != nil {
 			res.Write = "denied"
-			return fail(err)
+			return fail(errors.Join(checkErr, err))
 		}
 		res.Write = "ok"
 	}
@@ -232,7 +231,7 @@ func printTable(w io.Writer, r *result) {
 	if !r.ExpiresAt.IsZero() {
 		exp := r.ExpiresAt.UTC().Format("2006-01-02 15:04 MST")
 		if r.ExpiresSoon {
-			exp += fmt.Sprintf("  WARNING: expires in %s", time.Until(r.ExpiresAt).Round(time.Hour))
+			exp += "  WARNING: expires " + inWords(time.Until(r.ExpiresAt))
 		}
 		row("expires", exp)
 	} else if !r.Token.IsZero() {
@@ -241,7 +240,7 @@ func printTable(w io.Writer, r *result) {
 	if r.Read != "" {
 		row("read", r.Read)
 	}
-	if r.Write != "" && r.Write != "-" {
+	if r.Write != "" {
 		row("write", r.Write)
 	}
 	if r.Error != "" {
@@ -252,4 +251,17 @@ func printTable(w io.Writer, r *result) {
 		status = fmt.Sprintf("FAILED (exit %d)", r.Status)
 	}
 	row("result", status)
+}
+
+// inWords says how far off d is, roughly: "in 3 days", "in 5 hours", "already".
+func inWords(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "already (expired)"
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("in %d days", int(d.Hours()/24))
+	case d >= 2*time.Hour:
+		return fmt.Sprintf("in %d hours", int(d.Hours()))
+	}
+	return fmt.Sprintf("in %d minutes", int(d.Minutes())+1)
 }
