@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,7 +43,8 @@ func prepare(ctx context.Context, op, rawURL string, opts Options) (*Resolved, *
 // .git/config records; the token travels only as Basic credentials. clone
 // may be nil; the caller's value is never modified, and its URL and Auth are
 // replaced by patgit's. An empty dir clones into memory (no worktree on
-// disk).
+// disk). The credentials go only to the remote's own scheme, host and port:
+// with RecurseSubmodules, a submodule elsewhere is fetched without them.
 //
 // Clone refuses a dir that exists and is not empty ([ErrNotEmpty], or
 // git.ErrRepositoryAlreadyExists when it holds a repository). When the clone
@@ -62,7 +66,9 @@ func Clone(ctx context.Context, rawURL, dir string, opts Options, clone *git.Clo
 		co = *clone
 	}
 	co.URL = r.CloneURL
-	co.Auth = auth
+	// go-git hands CloneOptions.Auth to every submodule too, wherever
+	// .gitmodules points: the credentials go only to the remote's origin.
+	co.Auth = originAuth(auth, r.CloneURL)
 	EnableMultiAck()
 
 	if dir == "" {
@@ -83,6 +89,47 @@ func Clone(ctx context.Context, rawURL, dir string, opts Options, clone *git.Clo
 		return nil, t.mapError(err)
 	}
 	return repo, nil
+}
+
+// scopedAuth is Basic credentials that go-git sends only to one origin
+// (scheme, host and port): requests to any other origin, such as a submodule
+// on another host, go out without them.
+type scopedAuth struct {
+	*githttp.BasicAuth
+	origin string
+}
+
+// originAuth returns auth limited to the origin of rawURL.
+func originAuth(auth *githttp.BasicAuth, rawURL string) *scopedAuth {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return &scopedAuth{BasicAuth: auth} // origin "": never sent
+	}
+	return &scopedAuth{BasicAuth: auth, origin: originOf(u)}
+}
+
+// SetAuth adds the credentials when r goes to the origin they are for.
+func (a *scopedAuth) SetAuth(r *http.Request) {
+	if r == nil || r.URL == nil || a.origin == "" || originOf(r.URL) != a.origin {
+		return
+	}
+	a.BasicAuth.SetAuth(r)
+}
+
+// originOf returns "scheme://host:port" for u, lower-case, with the
+// scheme's default port made explicit.
+func originOf(u *url.URL) string {
+	scheme := strings.ToLower(u.Scheme)
+	port := u.Port()
+	if port == "" {
+		switch scheme {
+		case "https":
+			port = "443"
+		case "http":
+			port = "80"
+		}
+	}
+	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
 // claimDir checks that dir is absent or an empty directory and returns a

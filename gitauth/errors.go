@@ -127,11 +127,12 @@ func (e *RemoteError) Unwrap() []error {
 
 // target is what an operation acts on, for error messages and redaction.
 type target struct {
-	op      string
-	remote  string   // clean URL
-	repo    string   // "owner/name"
-	host    string   // for provider errors
-	secrets []string // never printed
+	op       string
+	remote   string   // clean URL
+	repo     string   // "owner/name"
+	host     string   // for provider errors
+	provider string   // the provider's Name, "" when none claims the remote
+	secrets  []string // never printed
 }
 
 // redactor replaces every form of the secrets in s. Secrets shorter than 4

@@ -16,6 +16,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 
+	"github.com/patgit/patgit/pat"
 	"github.com/patgit/patgit/provider"
 )
 
@@ -47,7 +48,9 @@ const maxProbeBody = 4 << 10
 //   - [provider.ErrRateLimited] ([*provider.RateLimitError]): 429, or 403
 //     with GitHub's rate-limit headers.
 //
-// Every message names the repository and none holds the token.
+// A token whose kind belongs to the other provider than the URL's is refused
+// before any request ([provider.ErrTokenMismatch]). Every message names the
+// repository and none holds the token.
 func Probe(ctx context.Context, rawURL string, auth transport.AuthMethod, access Access) error {
 	return Options{}.Probe(ctx, rawURL, auth, access)
 }
@@ -88,6 +91,13 @@ func (o Options) Probe(ctx context.Context, rawURL string, auth transport.AuthMe
 		setAuth = a.SetAuth
 	default:
 		return fmt.Errorf("gitauth: %s %s: %w: %s is not an HTTP credential", op, t.remote, transport.ErrInvalidAuthMethod, auth.Name())
+	}
+	// Never send one provider's token to the other's host.
+	for _, sec := range t.secrets {
+		if k := pat.Identify(sec); t.provider != "" && k.Provider() != "" && k.Provider() != t.provider {
+			return fmt.Errorf("gitauth: %s %s: %w: a %s token cannot authenticate to %s (%s) (nothing was sent)",
+				op, t.remote, provider.ErrTokenMismatch, k, t.host, t.provider)
+		}
 	}
 	u, err := url.Parse(t.remote)
 	if err != nil {
@@ -136,7 +146,7 @@ func probeTarget(rawURL string, cfg provider.Config) (*target, error) {
 		if clone == "" {
 			return nil, fmt.Errorf("gitauth: provider %s gave no clone URL for %s", p.Name(), repo)
 		}
-		return &target{remote: clone, repo: repo.String(), host: repo.Host}, nil
+		return &target{remote: clone, repo: repo.String(), host: repo.Host, provider: p.Name()}, nil
 	}
 	if !errors.Is(err, provider.ErrUnsupportedURL) {
 		return nil, fmt.Errorf("gitauth: %w", err)

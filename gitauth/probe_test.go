@@ -284,3 +284,31 @@ func TestIsAdvertisement(t *testing.T) {
 		}
 	}
 }
+
+// A token of one provider's kind is never sent to the other's host.
+func TestProbeRefusesOtherProvidersToken(t *testing.T) {
+	f := newFixture(t)
+	cases := []struct {
+		name, host, secret string
+		auth               func(string) transport.AuthMethod
+	}{
+		{"github token to azure", "azure", f.ghRead, func(s string) transport.AuthMethod { return &githttp.BasicAuth{Username: "x", Password: s} }},
+		{"azure token to github", "github", f.azRead, func(s string) transport.AuthMethod { return &githttp.BasicAuth{Username: ghLogin, Password: s} }},
+		{"github bearer to azure", "azure", f.ghRead, func(s string) transport.AuthMethod { return &githttp.TokenAuth{Token: s} }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f.gh.ResetCounts()
+			f.az.ResetCounts()
+			o := f.opts(t, tc.host, tc.secret)
+			err := o.Probe(context.Background(), f.url(tc.host), tc.auth(tc.secret), Read)
+			if !errors.Is(err, provider.ErrTokenMismatch) {
+				t.Fatalf("Probe: %v, want ErrTokenMismatch", err)
+			}
+			noSecret(t, err, f.secrets()...)
+			if n := f.gh.TotalRequests() + f.az.TotalRequests(); n != 0 {
+				t.Errorf("%d requests sent", n)
+			}
+		})
+	}
+}

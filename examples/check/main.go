@@ -150,17 +150,18 @@ func check(ctx context.Context, rawURL string, need []string, write bool, opts g
 	if checkErr != nil && report == nil {
 		return fail(checkErr)
 	}
-	auth, err := gitauth.Auth(ctx, rawURL, opts)
+	// The token just reported, not a second look-up that could find another.
+	auth, err := r.BasicAuth(ctx)
 	if err != nil {
 		return fail(err)
 	}
-	if err := gitauth.Probe(ctx, rawURL, auth, gitauth.Read); err != nil {
+	if err := opts.Probe(ctx, rawURL, auth, gitauth.Read); err != nil {
 		res.Read = "denied"
 		return fail(errors.Join(checkErr, err))
 	}
 	res.Read = "ok"
 	if write {
-		if err := gitauth.Probe(ctx, rawURL, auth, gitauth.Write); err != nil {
+		if err := opts.Probe(ctx, rawURL, auth, gitauth.Write); err != nil {
 			res.Write = "denied"
 			return fail(errors.Join(checkErr, err))
 		}
@@ -174,7 +175,11 @@ func check(ctx context.Context, rawURL string, need []string, write bool, opts g
 
 // exitStatus maps an error to check's documented exit statuses.
 func exitStatus(err error) int {
-	var netErr net.Error
+	var (
+		netErr  net.Error
+		hostErr *provider.HostError
+		remote  *gitauth.RemoteError
+	)
 	switch {
 	case err == nil:
 		return exitOK
@@ -183,7 +188,8 @@ func exitStatus(err error) int {
 		errors.Is(err, pat.ErrChecksum), errors.Is(err, pat.ErrEmpty):
 		return exitUsage
 	case errors.Is(err, provider.ErrRateLimited), errors.Is(err, context.DeadlineExceeded),
-		errors.As(err, &netErr):
+		errors.As(err, &netErr), errors.As(err, &hostErr),
+		errors.As(err, &remote) && remote.Status >= 500:
 		return exitNetwork
 	}
 	return exitFailed
