@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -202,19 +201,7 @@ func resolve(ctx context.Context, rawURL string, opts Options, useGit bool) (*Re
 	if r.CloneURL == "" {
 		return nil, fmt.Errorf("gitauth: provider %s gave no clone URL for %s", p.Name(), repo)
 	}
-	src := opts.Source
-	if src == nil && !configuredHost(repo.Host, opts.Provider) {
-		// A host no configuration names (an unknown server whose path looks
-		// like Azure DevOps Server's) is never handed the environment's
-		// tokens, which are meant for the hosts their CLIs know; git's own
-		// credential helpers are keyed by host, so asking them is safe.
-		sources := []pat.Source{unconfiguredEnv(repo.Host)}
-		if useGit {
-			sources = append(sources, pat.GitCredential(r.CloneURL))
-		}
-		src = pat.Chain(sources...)
-	}
-	tok, err := findToken(ctx, src, p.Name(), repo.Host, r.CloneURL, useGit)
+	tok, err := findToken(ctx, opts.Source, p.Name(), repo.Host, r.CloneURL, useGit)
 	if err != nil {
 		return nil, err
 	}
@@ -260,36 +247,3 @@ func Auth(ctx context.Context, rawURL string, opts Options) (*githttp.BasicAuth,
 	}
 	return r.BasicAuth(ctx)
 }
-
-// configuredHost reports whether host is one the environment's tokens are
-// meant for: a well-known hosted service (github.com, SUB.ghe.com,
-// dev.azure.com, ORG.visualstudio.com) or the host of cfg.BaseURL.
-func configuredHost(host string, cfg provider.Config) bool {
-	h := strings.ToLower(host)
-	if u, err := url.Parse("https://" + h); err == nil {
-		h = u.Hostname()
-	}
-	switch {
-	case h == "github.com", h == "dev.azure.com",
-		strings.HasSuffix(h, ".ghe.com"), strings.HasSuffix(h, ".visualstudio.com"):
-		return true
-	}
-	if cfg.BaseURL == "" {
-		return false
-	}
-	u, err := url.Parse(cfg.BaseURL)
-	return err == nil && u.Host != "" && strings.EqualFold(u.Host, host)
-}
-
-// unconfiguredEnv is the source that stands for the environment variables
-// on a host no configuration names: it never reads them and says why.
-func unconfiguredEnv(host string) pat.Source {
-	return notFoundSource{err: &pat.NotFoundError{
-		Tried: []string{"environment variables"},
-		Why:   []string{"not used for " + host + ", which no configuration names (set Options.Provider.BaseURL to its web root to use them)"},
-	}}
-}
-
-type notFoundSource struct{ err *pat.NotFoundError }
-
-func (s notFoundSource) Token(context.Context) (pat.Token, error) { return pat.Token{}, s.err }

@@ -20,6 +20,13 @@
 //	GitHub Enterprise Server        GH_ENTERPRISE_TOKEN, GITHUB_ENTERPRISE_TOKEN
 //	Azure DevOps (Services, Server) AZURE_DEVOPS_EXT_PAT, SYSTEM_ACCESSTOKEN
 //
+// The variables go to whichever host of that family the URL names, as gh
+// hands GH_ENTERPRISE_TOKEN to the Enterprise host it targets: an Azure DevOps
+// Server that provider.ForURL recognises by its /_git/ path receives
+// AZURE_DEVOPS_EXT_PAT too. Look-alikes of the hosted services are refused
+// before any token is chosen; for remotes from untrusted input, set
+// Options.Source (and Options.Provider.BaseURL) explicitly.
+//
 // When none has a token the error is a [*NoTokenError] saying what was tried,
 // e.g. "no token for github.com: GH_TOKEN, GITHUB_TOKEN unset; git credential
 // helper had none for github.com"; it matches pat.ErrNotFound.
