@@ -40,9 +40,29 @@ func (e *GitError) Error() string {
 // GitCredential returns a Source that asks git's credential helpers for a
 // token for rawURL, as `git credential fill` does (see [FillCredential]).
 // The token's origin is "git credential helper".
-func GitCredential(rawURL string) Source { return gitSource{rawURL: rawURL} }
+//
+// The Source keeps only what it sends to git (scheme, host, path and user
+// name): a password, query or fragment in rawURL is not kept, so no
+// printing of the Source, by its methods or by reflection, can show it.
+func GitCredential(rawURL string) Source { return gitSource{rawURL: credentialURL(rawURL)} }
 
+// gitSource holds a URL without password, query or fragment ("" for one
+// that does not parse, which FillCredential refuses the same way).
 type gitSource struct{ rawURL string }
+
+// credentialURL returns rawURL without its password, query and fragment,
+// or "" when it does not parse.
+func credentialURL(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return ""
+	}
+	if u.User != nil {
+		u.User = url.User(u.User.Username())
+	}
+	u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = "", false, "", ""
+	return u.String()
+}
 
 func (s gitSource) Token(ctx context.Context) (Token, error) {
 	c, err := FillCredential(ctx, s.rawURL)

@@ -2,7 +2,9 @@ package pat
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -247,5 +249,26 @@ func TestGitEnv(t *testing.T) {
 	want := "PATH=/bin HOME=/h GIT_TERMINAL_PROMPT=0 GIT_ASKPASS= SSH_ASKPASS= GCM_INTERACTIVE=never LC_ALL=C"
 	if strings.Join(got, " ") != want {
 		t.Errorf("gitEnv() = %q; want %q", strings.Join(got, " "), want)
+	}
+}
+
+// A GitCredential Source held in an unexported field is printed by
+// reflection: it must not hold the password, query or fragment of its URL.
+func TestGitCredentialSourceKeepsNoPassword(t *testing.T) {
+	type holder struct{ s Source }
+	for _, raw := range []string{
+		"https://user:hunter2@example.com/o/r.git?access_token=hunter2#hunter2",
+		"https://:hunter2@example.com/o/r",
+		"https://hunter2 @example.com/%zz", // does not parse
+	} {
+		h := holder{GitCredential(raw)}
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+			if out := fmt.Sprintf(verb, h); strings.Contains(out, "hunter2") || strings.Contains(out, hex.EncodeToString([]byte("hunter2"))) {
+				t.Errorf("%s of a GitCredential source shows the password: %s", verb, out)
+			}
+		}
+	}
+	if got := credentialURL("https://user:pw@Example.com:8443/o/r.git?q=1#f"); got != "https://user@Example.com:8443/o/r.git" {
+		t.Errorf("credentialURL = %q", got)
 	}
 }

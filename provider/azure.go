@@ -68,6 +68,12 @@ func NewAzureDevOps(cfg Config) (*AzureDevOps, error) {
 	switch {
 	case strings.HasSuffix(hostname, ".visualstudio.com"):
 		a.org = strings.TrimSuffix(hostname, ".visualstudio.com")
+	case hostname == azureHost && len(segs) > 0:
+		// dev.azure.com/ORG has no virtual directory: in a longer path
+		// (a project's page pasted as the base) the first segment is the
+		// organization.
+		a.org = segs[0]
+		u = &url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/" + a.org}
 	case len(segs) > 0:
 		a.org = segs[len(segs)-1]
 		a.vdir = strings.Join(segs[:len(segs)-1], "/")
@@ -114,6 +120,21 @@ func (a *AzureDevOps) BasicAuth(ctx context.Context, tok pat.Token) (*githttp.Ba
 	return &githttp.BasicAuth{Username: a.cfg.Username, Password: tok.Secret()}, nil
 }
 
+// servesHost reports whether host (a Repo.Host) is one this provider may
+// send its token to: its own host, or for Azure DevOps Services any of
+// dev.azure.com and ORG.visualstudio.com.
+func (a *AzureDevOps) servesHost(host string) bool {
+	host = strings.ToLower(host)
+	if a.host != "" && host == a.host {
+		return true
+	}
+	if a.base != nil && !a.hosted() {
+		return false
+	}
+	_, vs := vsOrg(host)
+	return host == azureHost || vs
+}
+
 // AuthenticatedURL returns r's clone URL with "ORG:TOKEN@" in it, e.g.
 // https://contoso:TOKEN@dev.azure.com/contoso/Project/_git/Repo, the form of
 // Azure DevOps' clone button plus the token. The user name is the
@@ -121,10 +142,14 @@ func (a *AzureDevOps) BasicAuth(ctx context.Context, tok pat.Token) (*githttp.Ba
 //
 // It is the git CLI's last resort: the URL holds the secret, so never log
 // it, store it, or hand it to go-git (use [AzureDevOps.BasicAuth]). It
-// refuses a GitHub token and http:// to a host that is not loopback.
+// refuses a GitHub token, http:// to a host that is not loopback, and a
+// repository on a host the provider does not serve ([ErrUnsupportedURL]).
 func (a *AzureDevOps) AuthenticatedURL(ctx context.Context, r Repo, tok pat.Token) (string, error) {
 	if err := a.azPreflight(tok); err != nil {
 		return "", err
+	}
+	if r.Host != "" && !a.servesHost(r.Host) {
+		return "", fmt.Errorf("%w: repository host %s is not this provider's host %s; the token is not sent there", ErrUnsupportedURL, r.Host, a.azHost())
 	}
 	clone := a.CloneURL(r)
 	if clone == "" {

@@ -212,15 +212,23 @@ func (a *AzureDevOps) azDo(ctx context.Context, st *azState, key [32]byte, fn fu
 		}
 		return out, err
 	}
-	v, err, shared := st.group.Do(string(key[:]), func() (any, error) { return run(ctx) })
-	if err != nil && shared && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+	ch := st.group.DoChan(string(key[:]), func() (any, error) { return run(ctx) })
+	var res singleflight.Result
+	select {
+	case <-ctx.Done():
+		// This caller gives up without waiting for a request another
+		// caller may be leading with a longer deadline.
+		return azOutcome{}, ctx.Err()
+	case res = <-ch:
+	}
+	if err := res.Err; err != nil && res.Shared && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		// The caller that led the shared request gave up; this one has not.
 		return run(ctx)
 	}
-	if err != nil {
-		return azOutcome{}, err
+	if res.Err != nil {
+		return azOutcome{}, res.Err
 	}
-	return v.(azOutcome), nil
+	return res.Val.(azOutcome), nil
 }
 
 // CheckScopes validates tok against the configured organization and proves

@@ -655,6 +655,29 @@ func TestAzureAuthenticatedURL(t *testing.T) {
 			t.Errorf("user name empty in %v", err)
 		}
 	}
+	// The token goes only to hosts the provider serves.
+	server := azProvider(t, provider.Config{BaseURL: "https://tfs.example.com/tfs/DefaultCollection"})
+	contoso := azProvider(t, provider.Config{BaseURL: "https://dev.azure.com/contoso"})
+	for _, tt := range []struct {
+		a    *provider.AzureDevOps
+		host string
+	}{
+		{hosted, "github.com"},
+		{hosted, "evil.example"},
+		{hosted, "dev.azure.com.evil.example"},
+		{contoso, "tfs.example.com"},
+		{server, "dev.azure.com"},
+		{server, "other.example.com"},
+	} {
+		u, err := tt.a.AuthenticatedURL(ctx, provider.Repo{Host: tt.host, Owner: "o", Project: "p", Name: "r"}, tok)
+		if !errors.Is(err, provider.ErrUnsupportedURL) || u != "" {
+			t.Errorf("AuthenticatedURL to %s = %q, %v; want ErrUnsupportedURL", tt.host, strings.ReplaceAll(u, tok.Secret(), "TOKEN"), err)
+		}
+		azNoSecret(t, tok.Secret(), err)
+	}
+	if _, err := contoso.AuthenticatedURL(ctx, provider.Repo{Host: "fabrikam.visualstudio.com", Owner: "fabrikam", Project: "p", Name: "r"}, tok); err != nil {
+		t.Errorf("hosted provider refused another Azure DevOps Services host: %v", err)
+	}
 	if _, err := hosted.AuthenticatedURL(ctx, provider.Repo{Host: "dev.azure.com"}, tok); err == nil {
 		t.Error("AuthenticatedURL accepted a repository with no organization")
 	} else {
@@ -769,4 +792,79 @@ func BenchmarkAzureSDKConnection(b *testing.B) {
 		}
 		b.ReportMetric(float64(s.TotalRequests())/float64(b.N), "requests/op")
 	})
+}
+
+// A check that shares another caller's request still honours its own
+// context: it does not wait for the other caller's longer deadline.
+func TestAzureSharedCheckHonoursOwnContext(t *testing.T) {
+	release := make(chan struct{})
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"authenticatedUser":{"id":"11111111-2222-3333-4444-555555555555","providerDisplayName":"Ada"}}`)
+	}))
+	defer srv.Close()
+	defer close(release)
+	a := azProvider(t, provider.Config{BaseURL: srv.URL + "/contoso"})
+	tok := mustToken(t, providertest.Token(pat.AzureDevOps, "shared-ctx"))
+
+	leader := make(chan error, 1)
+	go func() {
+		_, err := a.CheckScopes(context.Background(), tok)
+		leader <- err
+	}()
+	for hits.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := a.CheckScopes(ctx, tok)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v, want context.DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("the check waited %v for another caller's request", d)
+	}
+	release <- struct{}{}
+	if err := <-leader; err != nil {
+		t.Errorf("leader: %v", err)
+	}
+}
+
+type azRecordingTransport struct {
+	mu   sync.Mutex
+	urls []string
+}
+
+func (rt *azRecordingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rt.mu.Lock()
+	rt.urls = append(rt.urls, r.URL.String())
+	rt.mu.Unlock()
+	return &http.Response{StatusCode: http.StatusUnauthorized, Status: "401 Unauthorized", Header: http.Header{},
+		Body: io.NopCloser(strings.NewReader("")), Request: r}, nil
+}
+
+// A dev.azure.com BaseURL longer than the organization (a project page
+// pasted as the base) names the organization in its first segment; the
+// rest is no virtual directory.
+func TestAzureBaseURLWithProjectPath(t *testing.T) {
+	rt := &azRecordingTransport{}
+	a := azProvider(t, provider.Config{BaseURL: "https://dev.azure.com/contoso/My%20Project", HTTPClient: &http.Client{Transport: rt}})
+	repo := provider.Repo{Host: "dev.azure.com", Owner: "contoso", Project: "P", Name: "R"}
+	if got, want := a.CloneURL(repo), "https://dev.azure.com/contoso/P/_git/R"; got != want {
+		t.Errorf("CloneURL = %q, want %q", got, want)
+	}
+	tok := mustToken(t, providertest.Token(pat.AzureDevOps, "project-base"))
+	if _, err := a.CheckScopes(context.Background(), tok); !errors.Is(err, provider.ErrUnauthorized) {
+		t.Errorf("CheckScopes: %v", err)
+	}
+	if want := []string{"https://dev.azure.com/contoso/_apis/connectionData"}; !slices.Equal(rt.urls, want) {
+		t.Errorf("requests %q, want %q", rt.urls, want)
+	}
 }

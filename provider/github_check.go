@@ -230,6 +230,12 @@ func (g *GitHub) fetch(ctx context.Context, key string, tok pat.Token) (*ghFacts
 	f := &ghFacts{user: login}
 	if v, ok := resp.Header[http.CanonicalHeaderKey("X-OAuth-Scopes")]; ok {
 		f.scopes = ghParseScopes(strings.Join(v, ","))
+		if len(f.scopes) == 0 && !ghHasOAuthScopes(tok.Kind()) {
+			// Fine-grained, app user and installation tokens have
+			// permissions, not OAuth scopes: an empty header from them
+			// says nothing about what they may do.
+			f.scopes = nil
+		}
 	}
 	if !resp.TokenExpiration.IsZero() {
 		// go-github converts the expiry to the local time zone.
@@ -239,6 +245,17 @@ func (g *GitHub) fetch(ctx context.Context, key string, tok pat.Token) (*ghFacts
 		return nil, fmt.Errorf("github %s: GET %suser answered without a login; check the API URL", g.host, g.api)
 	}
 	return f, nil
+}
+
+// ghHasOAuthScopes reports whether tokens of kind k carry OAuth scopes
+// (classic PATs, OAuth app tokens, and tokens of unknown shape such as the
+// old 40-hex ones), so that an empty X-OAuth-Scopes means "no scopes".
+func ghHasOAuthScopes(k pat.Kind) bool {
+	switch k {
+	case pat.GitHubFineGrained, pat.GitHubUser, pat.GitHubInstallation:
+		return false
+	}
+	return true
 }
 
 var ghSSOURL = regexp.MustCompile(`\burl=([^;\s]+)`)

@@ -934,3 +934,41 @@ func BenchmarkGitHubCheckScopes(b *testing.B) {
 		})
 	}
 }
+
+// An empty X-OAuth-Scopes means "no scopes" only for kinds that carry OAuth
+// scopes; from a fine-grained, app user or installation token it means
+// nothing, and required scopes stay unverified rather than missing.
+func TestGitHubEmptyScopesHeaderByKind(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		kind        pat.Kind
+		wantMissing bool
+	}{
+		{pat.GitHubClassic, true},
+		{pat.GitHubOAuth, true},
+		{pat.GitHubFineGrained, false},
+		{pat.GitHubUser, false},
+		{pat.GitHubInstallation, false},
+	} {
+		t.Run(tt.kind.String(), func(t *testing.T) {
+			body := `{"login":"octocat"}`
+			if tt.kind == pat.GitHubInstallation {
+				body = `{"total_count":0,"repositories":[]}`
+			}
+			g, _ := ghStub(t, http.StatusOK, map[string]string{"X-OAuth-Scopes": ""}, body)
+			rep, err := g.CheckScopes(context.Background(), ghToken(t, providertest.Token(tt.kind, "empty-header")), "repo")
+			if rep == nil {
+				t.Fatalf("no report: %v", err)
+			}
+			if tt.wantMissing {
+				if !errors.Is(err, provider.ErrMissingScope) || !slices.Equal(rep.Missing, []string{"repo"}) || rep.Scopes == nil {
+					t.Errorf("report %+v, err %v; want repo missing", rep, err)
+				}
+				return
+			}
+			if err != nil || rep.Scopes != nil || !slices.Equal(rep.Unverified, []string{"repo"}) || len(rep.Missing) != 0 {
+				t.Errorf("report %+v, err %v; want repo unverified, scopes nil", rep, err)
+			}
+		})
+	}
+}

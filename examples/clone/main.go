@@ -10,7 +10,8 @@
 // AZURE_DEVOPS_EXT_PAT, SYSTEM_ACCESSTOKEN), then git's credential helpers.
 // The URL stored in DIR/.git/config holds no credentials.
 //
-// Exit status: 0 cloned, 1 clone failed, 2 usage or bad input.
+// Exit status: 0 cloned, 1 clone failed, 2 usage or bad input (URL, token
+// shape, a token of the other provider).
 package main
 
 import (
@@ -25,6 +26,7 @@ import (
 	"github.com/go-git/go-git/v5"
 
 	"github.com/patgit/patgit/gitauth"
+	"github.com/patgit/patgit/pat"
 	"github.com/patgit/patgit/provider"
 )
 
@@ -59,7 +61,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if _, err := gitauth.Clone(ctx, url, dir, opts, co); err != nil {
 		fmt.Fprintln(stderr, "clone:", err)
-		if errors.Is(err, provider.ErrUnsupportedURL) || errors.Is(err, provider.ErrInsecureURL) {
+		switch {
+		case errors.Is(err, provider.ErrUnsupportedURL), errors.Is(err, provider.ErrInsecureURL),
+			errors.Is(err, provider.ErrTokenMismatch), errors.Is(err, pat.ErrMalformed),
+			errors.Is(err, pat.ErrChecksum), errors.Is(err, pat.ErrEmpty):
 			return 2
 		}
 		return 1

@@ -141,7 +141,7 @@ func NewAzureServer() (*AzureServer, error) {
 
 // Close stops the server and removes its repositories.
 func (s *AzureServer) Close() {
-	s.srv.Close()
+	stopServer(s.srv)
 	os.RemoveAll(s.root)
 }
 

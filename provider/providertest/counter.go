@@ -1,6 +1,25 @@
 package providertest
 
-import "sync"
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// stopGrace is how long Close lets requests in flight (a git http-backend
+// process among them) finish before it cuts their connections.
+const stopGrace = 2 * time.Second
+
+// stopServer shuts srv down, waiting up to stopGrace for requests in flight,
+// so that the repositories they use can be removed safely afterwards.
+func stopServer(srv *http.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), stopGrace)
+	defer cancel()
+	if srv.Shutdown(ctx) != nil {
+		srv.Close()
+	}
+}
 
 // requestCounter counts a fake server's requests per route. It has its own
 // lock, so counting never waits on the server's other state. The zero value

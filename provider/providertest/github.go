@@ -165,7 +165,7 @@ func NewGitHubServer() (*GitHubServer, error) {
 
 // Close stops the server and removes its repositories.
 func (s *GitHubServer) Close() {
-	s.srv.Close()
+	stopServer(s.srv)
 	os.RemoveAll(s.dir)
 }
 
