@@ -147,7 +147,7 @@ func (c Credential) String() string {
 		b.WriteString(c.Path)
 	}
 	b.WriteString(" username=")
-	b.WriteString(c.Username)
+	b.WriteString(redactUser(c.Username))
 	b.WriteString(" password=")
 	if c.Password.IsZero() {
 		b.WriteString("<none>")
@@ -188,7 +188,7 @@ func (c Credential) MarshalJSON() ([]byte, error) {
 		Password *Token   `json:"password,omitempty"`
 		URL      string   `json:"url,omitempty"`
 		Extra    []string `json:"extra,omitempty"`
-	}{c.Protocol, c.Host, c.Path, c.Username, tokenOrNil(c.Password), redactURL(c.URL), extra})
+	}{c.Protocol, c.Host, c.Path, redactUser(c.Username), tokenOrNil(c.Password), redactURL(c.URL), extra})
 }
 
 // LogValue makes slog record c as a group, the password redacted.
@@ -197,7 +197,7 @@ func (c Credential) LogValue() slog.Value {
 		slog.String("protocol", c.Protocol),
 		slog.String("host", c.Host),
 		slog.String("path", c.Path),
-		slog.String("username", c.Username),
+		slog.String("username", redactUser(c.Username)),
 		slog.Any("password", c.Password),
 	}
 	if c.URL != "" {
@@ -223,8 +223,9 @@ func tokenOrNil(t Token) *Token {
 	return &t
 }
 
-// redactURL hides a password in a URL; a value that does not parse is
-// hidden whole (it may be anything).
+// redactURL hides the user information of a URL (a token is sometimes
+// written as the user name: https://TOKEN@host/...); a value that does not
+// parse is hidden whole (it may be anything).
 func redactURL(raw string) string {
 	if raw == "" {
 		return ""
@@ -233,7 +234,25 @@ func redactURL(raw string) string {
 	if err != nil {
 		return mask
 	}
-	return u.Redacted()
+	if u.User != nil {
+		name := redactUser(u.User.Username())
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(name, "xxxxx")
+		} else {
+			u.User = url.User(name)
+		}
+	}
+	return u.String()
+}
+
+// redactUser returns a user name as it may be printed: a name that is a
+// token of a kind patgit recognises, or too long to be a user name, is
+// masked.
+func redactUser(user string) string {
+	if Identify(user) != Unknown || len(user) > 64 {
+		return mask
+	}
+	return user
 }
 
 // formatRedacted prints s (or goString for %#v, quoted for %q) padded to f's width.

@@ -331,8 +331,14 @@ func (s chainSource) Token(ctx context.Context) (Token, error) {
 			return Token{}, err
 		}
 		t, err := src.Token(ctx)
-		if err == nil {
+		if err == nil && !t.IsZero() {
 			return t, nil
+		}
+		if err == nil {
+			// A Source that answers with no token and no error has none.
+			all.Tried = append(all.Tried, "source "+strconv.Itoa(i+1))
+			all.Why = append(all.Why, "returned an empty token")
+			continue
 		}
 		if !errors.Is(err, ErrNotFound) {
 			return Token{}, err
