@@ -313,11 +313,15 @@ func (a *AzureDevOps) CheckScopes(ctx context.Context, tok pat.Token, required .
 		})
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
+	// The token itself was validated: a probe that failed (network, rate
+	// limit) leaves its scopes unverified, and the Report is returned with
+	// the error.
+	probeErr := errors.Join(errs...)
 	result := map[string]azProbeStatus{}
 	for i, read := range reads {
+		if errs[i] != nil {
+			status[i] = azUnknown
+		}
 		result[read] = status[i]
 	}
 	for _, w := range wants {
@@ -334,9 +338,13 @@ func (a *AzureDevOps) CheckScopes(ctx context.Context, tok pat.Token, required .
 		}
 	}
 	if len(rep.Missing) > 0 {
-		return rep, &MissingScopeError{Host: rep.Host, Missing: append([]string(nil), rep.Missing...), Hint: a.missingHint(rep.Missing)}
+		missing := &MissingScopeError{Host: rep.Host, Missing: append([]string(nil), rep.Missing...), Hint: a.missingHint(rep.Missing)}
+		if probeErr != nil {
+			return rep, errors.Join(missing, probeErr)
+		}
+		return rep, missing
 	}
-	return rep, nil
+	return rep, probeErr
 }
 
 func (a *AzureDevOps) missingHint(missing []string) string {
