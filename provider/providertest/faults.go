@@ -188,15 +188,9 @@ func (fs *faults) serve(w http.ResponseWriter, r *http.Request, routeOf func(*ht
 			replay(w, rec)
 		}
 	case FaultSlowBody:
-		rec := record(r, next)
-		body := rec.Body.Bytes()
-		copyHeader(w.Header(), rec.Header())
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		w.WriteHeader(rec.Code)
-		w.Write(body[:len(body)/2])
-		flush(w)
+		rest := writeHalf(w, record(r, next))
 		if faultWait(r, f.Delay) {
-			w.Write(body[len(body)/2:])
+			w.Write(rest)
 		}
 	case FaultReset:
 		count(route)
@@ -229,13 +223,7 @@ func (fs *faults) serve(w http.ResponseWriter, r *http.Request, routeOf func(*ht
 		w.Header().Set("Location", r.URL.RequestURI())
 		w.WriteHeader(http.StatusFound)
 	case FaultTruncatedBody:
-		rec := record(r, next)
-		body := rec.Body.Bytes()
-		copyHeader(w.Header(), rec.Header())
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		w.WriteHeader(rec.Code)
-		w.Write(body[:len(body)/2])
-		flush(w)
+		writeHalf(w, record(r, next))
 		closeConn(w)
 	case FaultOversizedBody:
 		rec := record(r, next)
@@ -260,6 +248,18 @@ func (fs *faults) serve(w http.ResponseWriter, r *http.Request, routeOf func(*ht
 	default:
 		next(w, r)
 	}
+}
+
+// writeHalf sends rec's status and headers, announcing the whole body's
+// length, then the first half of the body, flushed; it returns the rest.
+func writeHalf(w http.ResponseWriter, rec *httptest.ResponseRecorder) []byte {
+	body := rec.Body.Bytes()
+	copyHeader(w.Header(), rec.Header())
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(rec.Code)
+	w.Write(body[:len(body)/2])
+	flush(w)
+	return body[len(body)/2:]
 }
 
 const faultHTMLPage = `<!DOCTYPE html>
