@@ -16,17 +16,7 @@ import (
 )
 
 func TestCheck(t *testing.T) {
-	if err := providertest.GitAvailable(); err != nil {
-		t.Skip(err)
-	}
-	gh, err := providertest.NewGitHubServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gh.Close()
-	if err := gh.AddRepo("octo", "hello", nil); err != nil {
-		t.Fatal(err)
-	}
+	gh := newServer(t)
 	writer := providertest.Token(pat.GitHubClassic, "check-writer")
 	reader := providertest.Token(pat.GitHubClassic, "check-reader")
 	revoked := providertest.Token(pat.GitHubClassic, "check-revoked")
@@ -109,17 +99,7 @@ func (s *countingSource) Token(context.Context) (pat.Token, error) {
 // The probes go through the configured HTTP client, and the token probed is
 // the one reported (looked up once).
 func TestCheckUsesOptions(t *testing.T) {
-	if err := providertest.GitAvailable(); err != nil {
-		t.Skip(err)
-	}
-	gh, err := providertest.NewGitHubServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gh.Close()
-	if err := gh.AddRepo("octo", "hello", nil); err != nil {
-		t.Fatal(err)
-	}
+	gh := newServer(t)
 	secret := providertest.Token(pat.GitHubClassic, "check-options")
 	gh.AddToken(secret, providertest.GitHubToken{Login: "octocat", Scopes: []string{"repo"}, Repos: map[string]providertest.Access{"octo/hello": providertest.AccessWrite}})
 	tok, err := pat.New(secret)
@@ -143,17 +123,7 @@ func TestCheckUsesOptions(t *testing.T) {
 
 // A host that keeps failing is "network or host trouble" (exit 3), as documented.
 func TestCheckServerErrorIsNetwork(t *testing.T) {
-	if err := providertest.GitAvailable(); err != nil {
-		t.Skip(err)
-	}
-	gh, err := providertest.NewGitHubServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gh.Close()
-	if err := gh.AddRepo("octo", "hello", nil); err != nil {
-		t.Fatal(err)
-	}
+	gh := newServer(t)
 	secret := providertest.Token(pat.GitHubClassic, "check-5xx")
 	gh.AddToken(secret, providertest.GitHubToken{Login: "octocat", Scopes: []string{"repo"}, Repos: map[string]providertest.Access{"octo/hello": providertest.AccessWrite}})
 	t.Setenv("GH_ENTERPRISE_TOKEN", secret)
@@ -175,4 +145,22 @@ func TestCheckServerErrorIsNetwork(t *testing.T) {
 			}
 		})
 	}
+}
+
+// newServer starts a fake GitHub with the repository octo/hello, closed when
+// the test ends; it skips the test when git is missing.
+func newServer(t *testing.T) *providertest.GitHubServer {
+	t.Helper()
+	if err := providertest.GitAvailable(); err != nil {
+		t.Skip(err)
+	}
+	gh, err := providertest.NewGitHubServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(gh.Close)
+	if err := gh.AddRepo("octo", "hello", nil); err != nil {
+		t.Fatal(err)
+	}
+	return gh
 }
