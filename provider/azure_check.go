@@ -189,7 +189,21 @@ func (a *AzureDevOps) azDo(ctx context.Context, st *azState, key [32]byte, fn fu
 			return e.out, nil
 		}
 	}
+	if h := testHookAfterCacheMiss; h != nil {
+		h()
+	}
 	run := func(ctx context.Context) (azOutcome, error) {
+		// A caller that missed the cache just before another caller's
+		// flight stored its outcome and ended starts a flight of its own:
+		// it must find that outcome here rather than send the request again.
+		if ttl > 0 {
+			st.mu.Lock()
+			e, ok := st.entries[key]
+			st.mu.Unlock()
+			if ok && time.Now().Before(e.expires) {
+				return e.out, nil
+			}
+		}
 		// Config.Timeout bounds the whole request, redirects included.
 		ctx, cancel := context.WithTimeout(ctx, a.cfg.timeout())
 		defer cancel()

@@ -371,11 +371,11 @@ func TestFaultsUntrustedTLS(t *testing.T) {
 	tok := ghToken(t, providertest.Token(pat.GitHubClassic, "tls"))
 	azTok := mustToken(t, providertest.Token(pat.AzureDevOps, "tls"))
 
-	g, err := provider.NewGitHub(provider.Config{BaseURL: srv.URL, Timeout: faultTimeout})
+	g, err := provider.NewGitHub(provider.Config{BaseURL: srv.URL, Timeout: retryTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := azProvider(t, provider.Config{BaseURL: srv.URL + "/contoso", Timeout: faultTimeout})
+	a := azProvider(t, provider.Config{BaseURL: srv.URL + "/contoso", Timeout: retryTimeout})
 	for name, check := range map[string]func() error{
 		"github": func() error { _, err := g.CheckScopes(context.Background(), tok); return err },
 		"azure":  func() error { _, err := a.CheckScopes(context.Background(), azTok); return err },

@@ -160,6 +160,9 @@ func (g *GitHub) facts(ctx context.Context, tok pat.Token) (*ghFacts, error) {
 	if f := g.cached(key); f != nil {
 		return f, nil
 	}
+	if h := testHookAfterCacheMiss; h != nil {
+		h()
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -235,3 +235,8 @@ func (e *SSOError) Error() string {
 
 // Is reports whether target is [ErrSSORequired].
 func (e *SSOError) Is(target error) bool { return target == ErrSSORequired }
+
+// testHookAfterCacheMiss, when set by a test, runs after a check missed the
+// result cache and before it joins or starts a request: the window in which
+// another caller's request can finish.
+var testHookAfterCacheMiss func()

@@ -44,84 +44,88 @@ func TestFaults(t *testing.T) {
 	if err != nil || normal.StatusCode != 200 {
 		t.Fatalf("GET / without a fault = %v, %v", normal, err)
 	}
+	// Cases that wait for the client to give up use a short deadline; every
+	// other case gets a long one, so a loaded machine cannot fail it.
+	const givesUp = 300 * time.Millisecond
 	cases := []struct {
-		fault providertest.Fault
-		check func(t *testing.T, resp *http.Response, body []byte, err error, took time.Duration)
+		fault   providertest.Fault
+		timeout time.Duration // 0: 10s
+		check   func(t *testing.T, resp *http.Response, body []byte, err error, took time.Duration)
 	}{
-		{providertest.Fault{Kind: providertest.FaultSlowHeaders, Delay: 100 * time.Millisecond},
+		{providertest.Fault{Kind: providertest.FaultSlowHeaders, Delay: 100 * time.Millisecond}, 0,
 			func(t *testing.T, resp *http.Response, body []byte, err error, took time.Duration) {
 				if err != nil || string(body) != string(want) || took < 100*time.Millisecond {
 					t.Errorf("slow headers: %v, %q after %v; want the normal answer after 100ms", err, body, took)
 				}
 			}},
-		{providertest.Fault{Kind: providertest.FaultSlowHeaders},
+		{providertest.Fault{Kind: providertest.FaultSlowHeaders}, givesUp,
 			func(t *testing.T, resp *http.Response, body []byte, err error, took time.Duration) {
 				if !errors.Is(err, context.DeadlineExceeded) {
 					t.Errorf("slow headers until the client gives up: %v", err)
 				}
 			}},
-		{providertest.Fault{Kind: providertest.FaultSlowBody, Delay: 100 * time.Millisecond},
+		{providertest.Fault{Kind: providertest.FaultSlowBody, Delay: 100 * time.Millisecond}, 0,
 			func(t *testing.T, resp *http.Response, body []byte, err error, took time.Duration) {
 				if err != nil || string(body) != string(want) || took < 100*time.Millisecond {
 					t.Errorf("slow body: %v, %q after %v; want the normal answer after 100ms", err, body, took)
 				}
 			}},
-		{providertest.Fault{Kind: providertest.FaultSlowBody},
+		{providertest.Fault{Kind: providertest.FaultSlowBody}, givesUp,
 			func(t *testing.T, resp *http.Response, body []byte, err error, took time.Duration) {
 				if resp == nil || resp.StatusCode != 200 || !errors.Is(err, context.DeadlineExceeded) || len(body) != len(want)/2 {
 					t.Errorf("slow body until the client gives up: %v, %d bytes; want 200 headers, half the body, a deadline", err, len(body))
 				}
 			}},
-		{providertest.Fault{Kind: providertest.FaultReset},
+		{providertest.Fault{Kind: providertest.FaultReset}, 0,
 			func(t *testing.T, resp *http.Response, body []byte, err error, took time.Duration) {
 				if err == nil || resp != nil {
 					t.Errorf("reset: %v, %v; want a failure", resp, err)
 				}
 			}},
-		{providertest.Fault{Kind: providertest.FaultStatus},
+		{providertest.Fault{Kind: providertest.FaultStatus}, 0,
 			func(t *testing.T, resp *http.Response, body []byte, err error, took time.Duration) {
 				if err != nil || resp.StatusCode != 503 {
 					t.Errorf("status: %v, %v; want 503", resp, err)
 				}
 			}},
-		{providertest.Fault{Kind: providertest.FaultStatus, Status: 429, Header: http.Header{"Retry-After": {"7"}}},
+		{providertest.Fault{Kind: providertest.FaultStatus, Status: 429, Header: http.Header{"Retry-After": {"7"}}}, 0,
 			func(t *testing.T, resp *http.Response, body []byte, err error, took time.Duration) {
 				if err != nil || resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "7" {
 					t.Errorf("status 429: %v, %v; want 429 with Retry-After", resp, err)
 				}
 			}},
-		{providertest.Fault{Kind: providertest.FaultRedirect, Location: "http://localhost:1"},
+		{providertest.Fault{Kind: providertest.FaultRedirect, Location: "http://localhost:1"}, 0,
 			func(t *testing.T, resp *http.Response, body []byte, err error, took time.Duration) {
 				if err != nil || resp.StatusCode != 302 || resp.Header.Get("Location") != "http://localhost:1/api/v3/" {
 					t.Errorf("redirect: %v, %v; want 302 to the same path on localhost:1", resp, err)
 				}
 			}},
-		{providertest.Fault{Kind: providertest.FaultRedirect, Status: 308, Location: "http://localhost:1/elsewhere"},
+		{providertest.Fault{Kind: providertest.FaultRedirect, Status: 308, Location: "http://localhost:1/elsewhere"}, 0,
 			func(t *testing.T, resp *http.Response, body []byte, err error, took time.Duration) {
 				if err != nil || resp.StatusCode != 308 || resp.Header.Get("Location") != "http://localhost:1/elsewhere" {
 					t.Errorf("redirect: %v, %v; want 308 to localhost:1/elsewhere", resp, err)
 				}
 			}},
-		{providertest.Fault{Kind: providertest.FaultRedirectLoop},
+		{providertest.Fault{Kind: providertest.FaultRedirectLoop}, 0,
 			func(t *testing.T, resp *http.Response, body []byte, err error, took time.Duration) {
 				if err != nil || resp.StatusCode != 302 || resp.Header.Get("Location") != "/api/v3/" {
 					t.Errorf("redirect loop: %v, %v; want 302 to itself", resp, err)
 				}
 			}},
-		{providertest.Fault{Kind: providertest.FaultTruncatedBody},
+		{providertest.Fault{Kind: providertest.FaultTruncatedBody}, 0,
 			func(t *testing.T, resp *http.Response, body []byte, err error, took time.Duration) {
 				if !errors.Is(err, io.ErrUnexpectedEOF) || len(body) != len(want)/2 {
 					t.Errorf("truncated: %v, %d bytes; want an unexpected EOF after %d", err, len(body), len(want)/2)
 				}
 			}},
-		{providertest.Fault{Kind: providertest.FaultOversizedBody, Size: 3 << 20},
+		{providertest.Fault{Kind: providertest.FaultOversizedBody, Size: 3 << 20}, 0,
 			func(t *testing.T, resp *http.Response, body []byte, err error, took time.Duration) {
 				var v struct{ Pad string }
 				if err != nil || len(body) != 3<<20 || json.Unmarshal(body, &v) != nil || resp.ContentLength != -1 {
 					t.Errorf("oversized: %v, %d bytes; want one JSON value of 3 MiB without a length", err, len(body))
 				}
 			}},
-		{providertest.Fault{Kind: providertest.FaultHTML},
+		{providertest.Fault{Kind: providertest.FaultHTML}, 0,
 			func(t *testing.T, resp *http.Response, body []byte, err error, took time.Duration) {
 				if err != nil || resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(body), "<html>") {
 					t.Errorf("HTML: %v, %v; want a 200 HTML page", resp, err)
@@ -135,7 +139,11 @@ func TestFaults(t *testing.T) {
 			s.ResetCounts()
 			hits := s.FaultHits()
 			start := time.Now()
-			resp, body, err := get(t, root, 300*time.Millisecond)
+			timeout := tc.timeout
+			if timeout == 0 {
+				timeout = 10 * time.Second
+			}
+			resp, body, err := get(t, root, timeout)
 			tc.check(t, resp, body, err, time.Since(start))
 			if s.FaultHits() != hits+1 {
 				t.Errorf("FaultHits went from %d to %d; want one more", hits, s.FaultHits())
