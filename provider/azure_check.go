@@ -226,7 +226,18 @@ func (a *AzureDevOps) azDo(ctx context.Context, st *azState, key [32]byte, fn fu
 		}
 		return out, err
 	}
-	ch := st.group.DoChan(string(key[:]), func() (any, error) { return run(ctx) })
+	ch := st.group.DoChan(string(key[:]), func() (any, error) {
+		// The request outlives a leading caller that gives up, so the
+		// callers sharing it are not cancelled with it; the leader's
+		// deadline and Config.Timeout still bound it.
+		fctx := context.WithoutCancel(ctx)
+		if d, ok := ctx.Deadline(); ok {
+			var cancel context.CancelFunc
+			fctx, cancel = context.WithDeadline(fctx, d)
+			defer cancel()
+		}
+		return run(fctx)
+	})
 	var res singleflight.Result
 	select {
 	case <-ctx.Done():
@@ -236,7 +247,8 @@ func (a *AzureDevOps) azDo(ctx context.Context, st *azState, key [32]byte, fn fu
 	case res = <-ch:
 	}
 	if err := res.Err; err != nil && res.Shared && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
-		// The caller that led the shared request gave up; this one has not.
+		// The shared request ended with the leading caller's deadline;
+		// this caller's own has not passed.
 		return run(ctx)
 	}
 	if res.Err != nil {

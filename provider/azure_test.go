@@ -837,6 +837,59 @@ func TestAzureSharedCheckHonoursOwnContext(t *testing.T) {
 	}
 }
 
+// A leading caller that gives up does not cancel the request the others
+// share: they get its answer, and the host sees one request.
+func TestAzureSharedCheckOutlivesCancelledLeader(t *testing.T) {
+	release := make(chan struct{})
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		<-release
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"authenticatedUser":{"id":"11111111-2222-3333-4444-555555555555","providerDisplayName":"Ada"}}`)
+	}))
+	defer srv.Close()
+	a := azProvider(t, provider.Config{BaseURL: srv.URL + "/contoso"})
+	tok := mustToken(t, providertest.Token(pat.AzureDevOps, "cancelled-leader"))
+
+	lctx, cancelLeader := context.WithCancel(context.Background())
+	leader := make(chan error, 1)
+	go func() {
+		_, err := a.CheckScopes(lctx, tok)
+		leader <- err
+	}()
+	for hits.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	const followers = 5
+	results := make(chan error, followers)
+	for range followers {
+		go func() {
+			rep, err := a.CheckScopes(context.Background(), tok)
+			if err == nil && rep.User != "Ada" {
+				err = fmt.Errorf("user %q", rep.User)
+			}
+			results <- err
+		}()
+	}
+	// Followers join the flight without a request of their own; give them
+	// time to get there, then let the leader give up.
+	time.Sleep(50 * time.Millisecond)
+	cancelLeader()
+	if err := <-leader; !errors.Is(err, context.Canceled) {
+		t.Errorf("leader: %v, want context.Canceled", err)
+	}
+	close(release)
+	for range followers {
+		if err := <-results; err != nil {
+			t.Errorf("follower: %v", err)
+		}
+	}
+	if got := hits.Load(); got != 1 {
+		t.Errorf("requests = %d, want 1", got)
+	}
+}
+
 type azRecordingTransport struct {
 	mu   sync.Mutex
 	urls []string
