@@ -667,26 +667,38 @@ func ghGitRequest(r *http.Request) (owner, name, service, route string, write bo
 	return "", "", "", "git other", false, false
 }
 
-// gitAuth checks Basic credentials on a git request; nil means 401.
-func (s *GitHubServer) gitAuth(r *http.Request) *GitHubToken {
+// gitAuth checks Basic credentials on a git request and returns the
+// token's entry and kind; nil means 401.
+func (s *GitHubServer) gitAuth(r *http.Request) (*GitHubToken, pat.Kind) {
 	scheme, rest, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !strings.EqualFold(scheme, "basic") {
-		return nil // none, or Bearer: GitHub's git endpoints take Basic only
+		return nil, pat.Unknown // none, or Bearer: GitHub's git endpoints take Basic only
 	}
 	user, secret, ok := ghDecodeBasic(rest)
 	if !ok || user == "" || secret == "" {
-		return nil
+		return nil, pat.Unknown
 	}
 	s.mu.Lock()
 	t := s.tokens[secret]
 	s.mu.Unlock()
 	if t == nil || t.Revoked || ghExpired(t.Expiration) {
-		return nil
+		return nil, pat.Unknown
 	}
 	if strings.EqualFold(user, "x-access-token") || (t.Login != "" && strings.EqualFold(user, t.Login)) {
-		return t
+		return t, pat.Identify(secret)
 	}
-	return nil
+	return nil, pat.Unknown
+}
+
+// ghPushDenied is GitHub's answer to a push the token may not make: a
+// classic or OAuth token (its user lacks write access) is named with its
+// user; a fine-grained, App or installation token lacks the Contents write
+// permission.
+func ghPushDenied(t *GitHubToken, kind pat.Kind, owner, name string) string {
+	if (kind == pat.GitHubClassic || kind == pat.GitHubOAuth) && t.Login != "" {
+		return fmt.Sprintf("Permission to %s/%s.git denied to %s.\n", owner, name, t.Login)
+	}
+	return ghGitNoWrite
 }
 
 func (s *GitHubServer) serveGit(w http.ResponseWriter, r *http.Request) {
@@ -696,7 +708,7 @@ func (s *GitHubServer) serveGit(w http.ResponseWriter, r *http.Request) {
 		ghGitText(w, http.StatusNotFound, "Not Found\n")
 		return
 	}
-	tok := s.gitAuth(r)
+	tok, kind := s.gitAuth(r)
 	if tok == nil {
 		ghGitText(w, http.StatusUnauthorized, ghGitUnauthorized)
 		return
@@ -713,7 +725,7 @@ func (s *GitHubServer) serveGit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if write && access < AccessWrite {
-		ghGitText(w, http.StatusForbidden, ghGitNoWrite)
+		ghGitText(w, http.StatusForbidden, ghPushDenied(tok, kind, owner, name))
 		return
 	}
 	if s.git == nil {

@@ -369,6 +369,8 @@ func TestGitHubServerGitHTTP(t *testing.T) {
 		Repos: map[string]providertest.Access{"octo/hello": providertest.AccessRead, "acme/secret": providertest.AccessRead}})
 	rw := providertest.Token(pat.GitHubClassic, "rw")
 	s.AddToken(rw, providertest.GitHubToken{Login: "writer", Repos: map[string]providertest.Access{"octo/hello": providertest.AccessWrite}})
+	rc := providertest.Token(pat.GitHubClassic, "rc")
+	s.AddToken(rc, providertest.GitHubToken{Login: "viewer", Scopes: []string{"repo"}, Repos: map[string]providertest.Access{"octo/hello": providertest.AccessRead}})
 	upload := "/octo/hello.git/info/refs?service=git-upload-pack"
 	receive := "/octo/hello.git/info/refs?service=git-receive-pack"
 	const unauthorized = "Invalid username or token. Password authentication is not supported for Git operations.\n"
@@ -389,6 +391,8 @@ func TestGitHubServerGitHTTP(t *testing.T) {
 		{"x-access-token", upload, basic("x-access-token", ro), 200, ""},
 		{"without .git", "/octo/hello/info/refs?service=git-upload-pack", basic("reader", ro), 200, ""},
 		{"read-only push", receive, basic("reader", ro), 403, "Write access to repository not granted.\n"},
+		{"read-only push, classic token", receive, basic("viewer", rc), 403, "Permission to octo/hello.git denied to viewer.\n"},
+		{"read-only push, installation user name", receive, basic("x-access-token", rc), 403, "Permission to octo/hello.git denied to viewer.\n"},
 		{"push", receive, basic("writer", rw), 200, ""},
 		{"unknown repo", "/octo/missing.git/info/refs?service=git-upload-pack", basic("reader", ro), 404, "Repository not found.\n"},
 		{"no access", "/acme/secret.git/info/refs?service=git-upload-pack", basic("writer", rw), 404, "Repository not found.\n"},
