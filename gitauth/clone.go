@@ -44,7 +44,9 @@ func prepare(ctx context.Context, op, rawURL string, opts Options) (*Resolved, *
 // may be nil; the caller's value is never modified, and its URL and Auth are
 // replaced by patgit's. An empty dir clones into memory (no worktree on
 // disk). The credentials go only to the remote's own scheme, host and port:
-// with RecurseSubmodules, a submodule elsewhere is fetched without them.
+// with RecurseSubmodules, a submodule elsewhere is fetched without them,
+// and a submodule's failure is a [*SubmoduleError] naming the submodule and
+// wrapping the refusal of its own remote.
 //
 // Clone refuses a dir that exists and is not empty ([ErrNotEmpty], or
 // git.ErrRepositoryAlreadyExists when it holds a repository). When the clone
@@ -69,12 +71,29 @@ func Clone(ctx context.Context, rawURL, dir string, opts Options, clone *git.Clo
 	// go-git hands CloneOptions.Auth to every submodule too, wherever
 	// .gitmodules points: the credentials go only to the remote's origin.
 	co.Auth = originAuth(auth, r.CloneURL)
+	// Submodules are patgit's to update, one at a time, so that a failure
+	// names the submodule rather than the superproject.
+	depth := co.RecurseSubmodules
+	co.RecurseSubmodules = git.NoRecurseSubmodules
 	EnableMultiAck()
 
+	subs := func(repo *git.Repository) error {
+		if depth == git.NoRecurseSubmodules || co.NoCheckout {
+			return nil
+		}
+		w, err := repo.Worktree()
+		if err != nil {
+			return t.mapError(err)
+		}
+		return updateSubmodules(ctx, w, depth, co.ShallowSubmodules, co.Auth, r.CloneURL, "", t, opts)
+	}
 	if dir == "" {
 		repo, err := git.CloneContext(ctx, memory.NewStorage(), memfs.New(), &co)
 		if err != nil {
 			return nil, t.mapError(err)
+		}
+		if err := subs(repo); err != nil {
+			return nil, err
 		}
 		return repo, nil
 	}
@@ -87,6 +106,10 @@ func Clone(ctx context.Context, rawURL, dir string, opts Options, clone *git.Clo
 	if err != nil {
 		undo()
 		return nil, t.mapError(err)
+	}
+	if err := subs(repo); err != nil {
+		undo()
+		return nil, err
 	}
 	return repo, nil
 }

@@ -53,11 +53,15 @@ type remote struct {
 	host     string // hostname[:port], without the scheme's default port
 	path     string // the path as written (escaped), without query or fragment
 	segs     []string
+	// atInPath: the URL's one '@' is past the host ("…/blob/main/@types/x").
+	// Such a URL may also be credentials whose password holds an unencoded
+	// '/' ("https://user:pa/ss@host/…"), so a refusal shows none of it.
+	atInPath bool
 }
 
 // display returns the URL for messages: scheme, host and path only.
 func (r *remote) display() string {
-	if r.hostname == "" {
+	if r.hostname == "" || r.atInPath {
 		return ""
 	}
 	if r.scp {
@@ -72,8 +76,15 @@ func (r *remote) display() string {
 
 // fail returns a URLError matching ErrUnsupportedURL for r.
 func (r *remote) fail(format string, args ...any) error {
+	if r.atInPath {
+		return lexFail("%s", atInPathReason)
+	}
 	return &URLError{URL: r.display(), Reason: fmt.Sprintf(format, args...), Err: ErrUnsupportedURL}
 }
+
+// atInPathReason is the only reason given for a refused URL with an '@'
+// past its host: the specific one could show part of a password.
+const atInPathReason = "not a URL of a known repository (it has an '@' after the host: if that is a user name and password, percent-encode '/' and '@' in them)"
 
 // lexFail returns a URLError for input that could not be read far enough
 // to show any of it safely.
@@ -94,7 +105,7 @@ func (r *remote) sshPort22() bool { return r.port == "" || r.port == "22" }
 
 // lexRemote reads raw into a remote, applying the rules every URL form
 // keeps: a length cap; no control characters (tab and DEL included), no
-// backslashes, at most one '@' and only in the user information; no '%' in
+// backslashes, at most one '@' in the whole URL; no '%' in
 // the host; an ASCII host name or a canonical IP literal; no empty, "." or
 // ".." path segments, no encoded '/', '\' or control characters in them.
 func lexRemote(raw string) (remote, error) {
@@ -113,11 +124,7 @@ func lexRemote(raw string) (remote, error) {
 			return r, lexFail("URL holds a backslash (byte %d); use '/'", i)
 		}
 	}
-	head := raw
-	if i := strings.IndexAny(raw, "?#"); i >= 0 {
-		head = raw[:i]
-	}
-	if strings.Count(head, "@") > 1 {
+	if strings.Count(raw, "@") > 1 {
 		return r, lexFail("URL holds more than one '@'; percent-encode '@' in user names (%%40)")
 	}
 	if i := strings.Index(raw, "://"); i >= 0 {
@@ -149,11 +156,11 @@ func lexURL(raw string, i int) (remote, error) {
 	if k := strings.IndexAny(after, "?#"); k >= 0 {
 		path, extra = after[:k], after[k:]
 	}
-	if strings.Contains(path, "@") {
-		// The only '@' is past the host: either a password holding '/' that
-		// was not percent-encoded, or a path trick. Show none of it.
-		return r, lexFail("'@' after the host; percent-encode '/' and '@' in user information")
-	}
+	// The only '@' may be past the host: a web URL's file path
+	// ("…/@types/…"), a branch ("…/tree/dependabot/…/@babel/…"), a query
+	// ("?path=/a@b"), or a password holding '/' that was not percent-encoded.
+	// A refusal then shows none of the URL.
+	r.atInPath = strings.Contains(after, "@")
 	hostport := authority
 	if k := strings.LastIndexByte(authority, '@'); k >= 0 {
 		r.hasUser = true
@@ -576,6 +583,11 @@ func ForURL(rawURL string, cfg Config) (Provider, Repo, error) {
 	case lookAlike(h):
 		return nil, Repo{}, r.fail("%s is not a GitHub or Azure DevOps host, though its name borrows one; if it is your server, set Config.BaseURL to https://%s", r.host, r.host)
 	case hasSegment(r.segs, "_git") || r.scheme == "ssh" && hasSegment(r.segs, "_ssh"):
+		if r.atInPath {
+			// A host recognised only by its path, and an '@' past it: this
+			// may be a password holding '/' read as a host name.
+			return nil, Repo{}, r.fail("")
+		}
 		base, err := guessServerBase(&r)
 		if err != nil {
 			return nil, Repo{}, err

@@ -98,6 +98,13 @@ func TestGitHubParseRepoGitHubCom(t *testing.T) {
 		{raw: "https://user:" + urlSecret + "@github.com/octocat/Hello-World.git", want: hw, clone: clone},
 		{raw: "https://x-access-token@github.com/octocat/Hello-World", want: hw, clone: clone},
 		{raw: "https://github.com/octocat/Hello-World/tree/main/dir", want: hw, clone: clone},
+		// One '@' past the host: a file path, a branch, a query.
+		{raw: "https://github.com/octocat/Hello-World/blob/main/node_modules/@types/x.d.ts", want: hw, clone: clone},
+		{raw: "https://github.com/octocat/Hello-World/tree/dependabot/npm_and_yarn/@babel/core-7.1.0", want: hw, clone: clone},
+		{raw: "https://github.com/octocat/Hello-World?tab=a@b", want: hw, clone: clone},
+		{raw: "https://github.com/octo@cat/Hello-World", err: errURL},
+		{raw: "https://u@github.com/octocat/Hello-World?tab=a@b", err: errURL},
+		{raw: "https://u@github.com/octocat/Hello-World#a@b", err: errURL},
 		{raw: "https://github.com/octocat/Hello-World/blob/main/README.md", want: hw, clone: clone},
 		{raw: "https://github.com/octocat/Hello-World/pulls", want: hw, clone: clone},
 		{raw: "https://github.com/octocat/Hello-World/pull/1/files", want: hw, clone: clone},
@@ -286,6 +293,11 @@ func TestAzureParseRepoServices(t *testing.T) {
 		{raw: "https://dev.azure.com/contoso/日本/_git/リポ", want: provider.Repo{Host: "dev.azure.com", Owner: "contoso", Project: "日本", Name: "リポ"}, clone: "https://dev.azure.com/contoso/%E6%97%A5%E6%9C%AC/_git/%E3%83%AA%E3%83%9D"},
 		{raw: "https://dev.azure.com/contoso/A%2BB/_git/C%26D%25E%3F", want: provider.Repo{Host: "dev.azure.com", Owner: "contoso", Project: "A+B", Name: "C&D%E?"}, clone: "https://dev.azure.com/contoso/A+B/_git/C&D%25E%3F"},
 		{raw: "https://dev.azure.com/contoso/Fabrikam/_git/a%40b", want: provider.Repo{Host: "dev.azure.com", Owner: "contoso", Project: "Fabrikam", Name: "a@b"}, clone: "https://dev.azure.com/contoso/Fabrikam/_git/a%40b"},
+		{raw: "https://dev.azure.com/contoso/Fabrikam/_git/a@b", want: provider.Repo{Host: "dev.azure.com", Owner: "contoso", Project: "Fabrikam", Name: "a@b"}, clone: "https://dev.azure.com/contoso/Fabrikam/_git/a%40b"},
+		{raw: "https://dev.azure.com/contoso/Fabrikam/_git/Fiber/commit/refs@main", want: fiber, clone: clone},
+		{raw: "https://dev.azure.com/contoso/Fabrikam/_git/Fiber?path=/node_modules/@types/x.d.ts&version=GBmain", want: fiber, clone: clone},
+		{raw: "https://contoso@dev.azure.com/contoso/Fabrikam/_git/Fiber?path=/a@b", err: errURL},
+		{raw: "https://contoso@dev.azure.com/contoso/Fabrikam/_git/Fiber#a@b", err: errURL},
 		// X1: ".git" is part of the name on Azure DevOps.
 		{raw: "https://dev.azure.com/contoso/Fabrikam/_git/Fiber.git", want: provider.Repo{Host: "dev.azure.com", Owner: "contoso", Project: "Fabrikam", Name: "Fiber.git"}, clone: "https://dev.azure.com/contoso/Fabrikam/_git/Fiber.git"},
 
@@ -596,6 +608,11 @@ func TestURLErrorsNeverHoldPasswords(t *testing.T) {
 		"u:pa?" + urlSecret,
 		"u:pa#" + urlSecret,
 		"u:pa:" + urlSecret,
+		// A password holding an unencoded '/' puts the '@' past the host,
+		// and part of the password before it, in the host or the port.
+		urlSecret + "/x",
+		"u:" + urlSecret + "/x",
+		"x-access-token:" + urlSecret + "/rest",
 	}
 	parsers := map[string]func(string) error{
 		"github": func(s string) error { _, err := urlGitHub(t, "").ParseRepo(s); return err },
@@ -763,6 +780,28 @@ func TestCloneURLDefaults(t *testing.T) {
 	for _, tc := range cases {
 		if got := tc.p.CloneURL(tc.r); got != tc.want {
 			t.Errorf("%s CloneURL(%+v) = %q; want %q", tc.p.Name(), tc.r, got, tc.want)
+		}
+	}
+}
+
+// A password of digits before an unencoded '/' reads as a port: the host
+// and port of a refused URL with an '@' past the host are never shown.
+func TestURLErrorsNeverShowAPasswordReadAsAPort(t *testing.T) {
+	for _, raw := range []string{
+		"https://u:8675309/x@github.com/o/r",
+		"https://ghe.example.com:8675309/x@github.com/o/r",
+		"https://u:8675309/x@dev.azure.com/contoso/P/_git/R",
+		"http://u:8675309/x@dev.azure.com/contoso/P/_git/R",
+	} {
+		for _, cfg := range []provider.Config{{}, {BaseURL: "https://ghe.example.com"}, {BaseURL: "http://127.0.0.1:1"}} {
+			_, _, err := provider.ForURL(raw, cfg)
+			if err == nil {
+				t.Errorf("ForURL(%q) accepted", raw)
+				continue
+			}
+			if strings.Contains(err.Error(), "8675309") || strings.Contains(fmt.Sprintf("%#v", err), "8675309") {
+				t.Errorf("ForURL(%q) = %v; shows the password", raw, err)
+			}
 		}
 	}
 }
