@@ -58,6 +58,10 @@
 // ErrAuthorizationFailed, ErrRepositoryNotFound). Azure DevOps answers 401,
 // not 403, to a PAT that lacks vso.code or vso.code_write.
 //
+// A submodule that fails during a recursive [Clone] is a [*SubmoduleError]
+// (its path and URL) wrapping the submodule's own [*RemoteError], so the
+// table above applies to the submodule's remote, not the superproject's.
+//
 // # Azure DevOps and multi_ack
 //
 // Azure DevOps refuses every fetch from a client that does not ask for the
