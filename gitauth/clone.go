@@ -85,7 +85,11 @@ func Clone(ctx context.Context, rawURL, dir string, opts Options, clone *git.Clo
 		if err != nil {
 			return t.mapError(err)
 		}
-		return updateSubmodules(ctx, w, depth, co.ShallowSubmodules, co.Auth, r.CloneURL, "", t, opts)
+		sm := &submodules{update: &git.SubmoduleUpdateOptions{Init: true, RecurseSubmodules: git.NoRecurseSubmodules, Auth: co.Auth}, super: t, opts: opts}
+		if co.ShallowSubmodules {
+			sm.update.Depth = 1
+		}
+		return sm.run(ctx, w, depth, r.CloneURL, "")
 	}
 	if dir == "" {
 		repo, err := git.CloneContext(ctx, memory.NewStorage(), memfs.New(), &co)

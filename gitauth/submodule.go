@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	git "github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing/transport"
 
 	"github.com/patgit/patgit/provider"
 )
@@ -39,27 +38,31 @@ func (e *SubmoduleError) Error() string {
 // Unwrap returns Err.
 func (e *SubmoduleError) Unwrap() error { return e.Err }
 
-// updateSubmodules initialises and updates the submodules of w and, while
-// depth allows, theirs: what go-git does for CloneOptions.RecurseSubmodules,
-// one submodule at a time so that a failure names the submodule it belongs
-// to. depth counts levels, as RecurseSubmodules does.
-func updateSubmodules(ctx context.Context, w *git.Worktree, depth git.SubmoduleRescursivity, shallow bool, auth transport.AuthMethod, base, prefix string, super *target, opts Options) error {
+// submodules updates a clone's submodules the way go-git does for
+// CloneOptions.RecurseSubmodules, one submodule at a time so that a failure
+// names the submodule it belongs to.
+type submodules struct {
+	update *git.SubmoduleUpdateOptions // Init, no recursion, Auth, Depth
+	super  *target                     // the superproject
+	opts   Options                     // to recognise a submodule's host
+}
+
+// run updates the submodules of w and, while depth allows, theirs. depth
+// counts levels, as RecurseSubmodules does; base is the URL relative
+// submodule URLs resolve against, prefix the path of w in the superproject.
+func (sm *submodules) run(ctx context.Context, w *git.Worktree, depth git.SubmoduleRescursivity, base, prefix string) error {
 	subs, err := w.Submodules()
 	if err != nil {
-		return super.mapError(err)
-	}
-	o := &git.SubmoduleUpdateOptions{Init: true, RecurseSubmodules: git.NoRecurseSubmodules, Auth: auth}
-	if shallow {
-		o.Depth = 1
+		return sm.super.mapError(err)
 	}
 	for _, s := range subs {
 		cfg := s.Config()
 		p := path.Join(prefix, cfg.Path)
 		subURL := submoduleURL(cfg.URL, base)
 		fail := func(err error) error {
-			return &SubmoduleError{Path: p, URL: subURL, Super: super.remote, Err: submoduleTarget(subURL, super, opts).mapError(err)}
+			return &SubmoduleError{Path: p, URL: subURL, Super: sm.super.remote, Err: submoduleTarget(subURL, sm.super, sm.opts).mapError(err)}
 		}
-		if err := s.UpdateContext(ctx, o); err != nil {
+		if err := s.UpdateContext(ctx, sm.update); err != nil {
 			return fail(err)
 		}
 		if depth <= 1 {
@@ -73,7 +76,7 @@ func updateSubmodules(ctx context.Context, w *git.Worktree, depth git.SubmoduleR
 		if err != nil {
 			return fail(err)
 		}
-		if err := updateSubmodules(ctx, sw, depth-1, shallow, auth, subURL, p, super, opts); err != nil {
+		if err := sm.run(ctx, sw, depth-1, subURL, p); err != nil {
 			return err
 		}
 	}

@@ -109,7 +109,22 @@ func (a *AzureDevOps) parse(r *remote) (Repo, error) {
 	if err != nil {
 		return Repo{}, err
 	}
-	return Repo{Host: a.host, Owner: segs[0], Project: project, Name: name, VirtualDir: a.vdir}, nil
+	repo := Repo{Host: a.host, Owner: segs[0], Project: project, Name: name, VirtualDir: a.vdir}
+	if err := cloneURLFits(r, a.CloneURL(repo)); err != nil {
+		return Repo{}, err
+	}
+	return repo, nil
+}
+
+// cloneURLFits refuses a repository whose clone URL would be longer than
+// MaxURLLength: percent-encoding can make it up to three times as long as
+// the names in the URL read, and every accepted repository's clone URL must
+// parse again.
+func cloneURLFits(r *remote, clone string) error {
+	if len(clone) > MaxURLLength {
+		return r.fail("the repository's clone URL would be %d bytes long; the limit is %d", len(clone), MaxURLLength)
+	}
+	return nil
 }
 
 func (a *AzureDevOps) otherServer(r *remote) error {
@@ -155,6 +170,16 @@ func validOrg(s string) bool {
 
 // parseAzureHosted parses a URL of Azure DevOps Services.
 func parseAzureHosted(r *remote) (Repo, error) {
+	repo, err := parseAzureHostedForm(r)
+	if err != nil {
+		return Repo{}, err
+	}
+	return repo, cloneURLFits(r, (&AzureDevOps{}).CloneURL(repo))
+}
+
+// parseAzureHostedForm reads r's path by the rules of its Azure DevOps
+// Services host.
+func parseAzureHostedForm(r *remote) (Repo, error) {
 	const httpsForm = "https://dev.azure.com/ORG/PROJECT/_git/REPO"
 	h := r.hostname
 	org, vs := vsOrg(h)

@@ -805,3 +805,33 @@ func TestURLErrorsNeverShowAPasswordReadAsAPort(t *testing.T) {
 		}
 	}
 }
+
+// A repository whose clone URL would be over MaxURLLength is refused, even
+// when the URL it was read from is not: a space becomes %20.
+func TestAzureCloneURLWithinLimit(t *testing.T) {
+	name := strings.Repeat(" x", 400) // 800 bytes as read, 1600 escaped twice over
+	for _, tc := range []struct {
+		raw string
+		cfg provider.Config
+	}{
+		{"https://dev.azure.com/contoso/" + name + "/_git/" + name, provider.Config{}},
+		{"https://tfs.example.com/tfs/C/" + name + "/_git/" + name, provider.Config{BaseURL: "https://tfs.example.com/tfs/C"}},
+		{"https://tfs.example.com/tfs/C/" + name + "/_git/" + name, provider.Config{}},
+	} {
+		if len(tc.raw) > provider.MaxURLLength {
+			t.Fatalf("input is %d bytes; it must be within the limit", len(tc.raw))
+		}
+		if _, _, err := provider.ForURL(tc.raw, tc.cfg); !errors.Is(err, provider.ErrUnsupportedURL) || !strings.Contains(err.Error(), "clone URL would be") {
+			t.Errorf("ForURL(%d bytes, %+v) = %v; want ErrUnsupportedURL for the clone URL's length", len(tc.raw), tc.cfg, err)
+		}
+	}
+	// Just within: accepted, and the clone URL parses again.
+	short := strings.Repeat(" x", 100)
+	p, r, err := provider.ForURL("https://dev.azure.com/contoso/"+short+"/_git/"+short, provider.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := p.ParseRepo(p.CloneURL(r)); err != nil || again != r {
+		t.Errorf("round trip = %+v, %v; want %+v", again, err, r)
+	}
+}
