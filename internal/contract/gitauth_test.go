@@ -269,6 +269,14 @@ func (g *gaGuard) RoundTrip(r *http.Request) (*http.Response, error) {
 	return nil, fmt.Errorf("contract test: refused request to %s", r.URL.Host)
 }
 
+// none fails t if any request was refused: the test reached for a real host.
+func (g *gaGuard) none(t *testing.T) {
+	t.Helper()
+	if n := g.n.Load(); n != 0 {
+		t.Errorf("%d requests to a real host", n)
+	}
+}
+
 func gaGuardClient() (*http.Client, *gaGuard) {
 	g := &gaGuard{}
 	return &http.Client{Transport: g}, g
@@ -430,9 +438,7 @@ func TestGitauthAuthEnvGitHubDotCom(t *testing.T) {
 				t.Errorf("only GH_ENTERPRISE_TOKEN set: err = %v, want pat.ErrNotFound", err)
 			}
 			gaNoSecret(t, "error", err, ghTok, githubTok, entTok)
-			if n := guard.n.Load(); n != 0 {
-				t.Errorf("%d requests to a real host", n)
-			}
+			guard.none(t)
 		})
 	}
 }
@@ -525,9 +531,7 @@ func TestGitauthAuthEnvAzure(t *testing.T) {
 		}
 	}
 	gaNoSecret(t, "error", err, extTok, sysTok, ghTok)
-	if n := guard.n.Load(); n != 0 {
-		t.Errorf("%d requests to a real host", n)
-	}
+	guard.none(t)
 }
 
 // The Azure fake (an Azure DevOps host configured by BaseURL) reads the same variables.
@@ -579,9 +583,7 @@ func TestGitauthNoTokenErrorGitHub(t *testing.T) {
 	if _, err := gitauth.Resolve(gaCtx(t), "https://github.com/octo/hello.git", o); !errors.Is(err, pat.ErrNotFound) {
 		t.Errorf("Resolve: %v, want pat.ErrNotFound", err)
 	}
-	if guard.n.Load() != 0 {
-		t.Errorf("requests to a real host")
-	}
+	guard.none(t)
 }
 
 // gaGlobalHelper writes a global git config whose credential helper answers tok and touches a
@@ -644,9 +646,7 @@ func TestGitauthAuthGitCredentialHelperLast(t *testing.T) {
 	if got := gaMarkers(t, markers); len(got) == 0 {
 		t.Errorf("the git credential helper was never asked")
 	}
-	if guard.n.Load() != 0 {
-		t.Errorf("requests to a real host")
-	}
+	guard.none(t)
 }
 
 func TestGitauthResolveFormatting(t *testing.T) {
@@ -1097,9 +1097,7 @@ func TestGitauthProbeTokenMismatch(t *testing.T) {
 		t.Errorf("AZDO to github.com: %v, want ErrTokenMismatch", err)
 	}
 	gaNoSecret(t, "error", err, azTok)
-	if guard.n.Load() != 0 {
-		t.Errorf("a request was made")
-	}
+	guard.none(t)
 	// On the fakes: no request at all.
 	gh := gaGitHub(t)
 	gh.s.ResetCounts()
@@ -1478,9 +1476,7 @@ func TestGitauthCredentialHelperGitHubDotCom(t *testing.T) {
 	if err != nil || !strings.Contains(out, "password=") {
 		t.Errorf("get for octo.ghe.com: err=%v, answered=%v", err, out != "")
 	}
-	if guard.n.Load() != 0 {
-		t.Errorf("requests to a real host")
-	}
+	guard.none(t)
 }
 
 func TestGitauthCredentialHelperFakes(t *testing.T) {
@@ -1577,9 +1573,7 @@ func TestGitauthCredentialHelperSilent(t *testing.T) {
 	if m := gaMarkers(t, markers); len(m) != 0 {
 		t.Errorf("CredentialHelper asked git's credential helpers (%v)", m)
 	}
-	if guard.n.Load() != 0 {
-		t.Errorf("requests to a real host")
-	}
+	guard.none(t)
 }
 
 func TestGitauthCredentialHelperStoreErase(t *testing.T) {
@@ -1752,9 +1746,7 @@ func TestGitauthLookAlikeHostsRefused(t *testing.T) {
 			t.Errorf("Command(%q) succeeded", u)
 		}
 	}
-	if guard.n.Load() != 0 {
-		t.Errorf("requests to a real host")
-	}
+	guard.none(t)
 }
 
 // Probe and Clone drop credentials on a redirect to another host name.
@@ -2128,9 +2120,7 @@ func TestGitauthMalformedEnvTokenStops(t *testing.T) {
 			}
 		}
 	}
-	if guard.n.Load() != 0 {
-		t.Errorf("requests to a real host")
-	}
+	guard.none(t)
 }
 
 func TestGitauthProbeRetriesAndTimeouts(t *testing.T) {
