@@ -110,7 +110,7 @@ func (a *AzureDevOps) parse(r *remote) (Repo, error) {
 		return Repo{}, err
 	}
 	repo := Repo{Host: a.host, Owner: segs[0], Project: project, Name: name, VirtualDir: a.vdir}
-	if err := cloneURLFits(r, a.CloneURL(repo)); err != nil {
+	if err := cloneURLFits(r, repo, a); err != nil {
 		return Repo{}, err
 	}
 	return repo, nil
@@ -119,10 +119,20 @@ func (a *AzureDevOps) parse(r *remote) (Repo, error) {
 // cloneURLFits refuses a repository whose clone URL would be longer than
 // MaxURLLength: percent-encoding can make it up to three times as long as
 // the names in the URL read, and every accepted repository's clone URL must
-// parse again.
-func cloneURLFits(r *remote, clone string) error {
-	if len(clone) > MaxURLLength {
-		return r.fail("the repository's clone URL would be %d bytes long; the limit is %d", len(clone), MaxURLLength)
+// parse again. a builds it only when a bound on its length (each byte of a
+// name escapes to at most three) is over the limit.
+func cloneURLFits(r *remote, repo Repo, a *AzureDevOps) error {
+	project := repo.Project
+	if project == "" {
+		project = repo.Name
+	}
+	bound := len("https://") + len(repo.Host) + len("/DefaultCollection/") + len("/_git/") + 8 +
+		3*(len(repo.VirtualDir)+len(repo.Owner)+len(project)+len(repo.Name))
+	if bound <= MaxURLLength {
+		return nil
+	}
+	if n := len(a.CloneURL(repo)); n > MaxURLLength {
+		return r.fail("the repository's clone URL would be %d bytes long; the limit is %d", n, MaxURLLength)
 	}
 	return nil
 }
@@ -168,13 +178,20 @@ func validOrg(s string) bool {
 	return true
 }
 
+// servicesCloneURLs builds the clone URLs of Azure DevOps Services
+// repositories, whose Repo.Host says everything: the zero provider.
+var servicesCloneURLs AzureDevOps
+
 // parseAzureHosted parses a URL of Azure DevOps Services.
 func parseAzureHosted(r *remote) (Repo, error) {
 	repo, err := parseAzureHostedForm(r)
 	if err != nil {
 		return Repo{}, err
 	}
-	return repo, cloneURLFits(r, (&AzureDevOps{}).CloneURL(repo))
+	if err := cloneURLFits(r, repo, &servicesCloneURLs); err != nil {
+		return Repo{}, err
+	}
+	return repo, nil
 }
 
 // parseAzureHostedForm reads r's path by the rules of its Azure DevOps
