@@ -659,6 +659,8 @@ func TestEnvVars(t *testing.T) {
 		{"github", "ghe.example.com", []string{"GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"}},
 		{"github", "127.0.0.1:8080", []string{"GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"}},
 		{"azure-devops", "dev.azure.com", []string{"AZURE_DEVOPS_EXT_PAT", "SYSTEM_ACCESSTOKEN"}},
+		{"azure-devops", "contoso.visualstudio.com", []string{"AZURE_DEVOPS_EXT_PAT", "SYSTEM_ACCESSTOKEN"}},
+		{"azure-devops", "tfs.example.com:8080", []string{"AZURE_DEVOPS_EXT_PAT", "SYSTEM_ACCESSTOKEN"}},
 		{"other", "example.com", nil},
 	}
 	for _, tc := range cases {

@@ -301,25 +301,6 @@ func gaWantRemoteErr(t *testing.T, err error, op string, status int) *gitauth.Re
 // ---------------------------------------------------------------------------------------------
 // Auth and token sources
 
-func TestGitauthEnvVarsLists(t *testing.T) {
-	cases := []struct {
-		prov, host string
-		want       []string
-	}{
-		{"github", "github.com", []string{"GH_TOKEN", "GITHUB_TOKEN"}},
-		{"github", "octo.ghe.com", []string{"GH_TOKEN", "GITHUB_TOKEN"}},
-		{"github", "ghe.example.com", []string{"GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"}},
-		{"azure-devops", "dev.azure.com", []string{"AZURE_DEVOPS_EXT_PAT", "SYSTEM_ACCESSTOKEN"}},
-		{"azure-devops", "contoso.visualstudio.com", []string{"AZURE_DEVOPS_EXT_PAT", "SYSTEM_ACCESSTOKEN"}},
-		{"azure-devops", "tfs.example.com:8080", []string{"AZURE_DEVOPS_EXT_PAT", "SYSTEM_ACCESSTOKEN"}},
-	}
-	for _, c := range cases {
-		if got := gitauth.EnvVars(c.prov, c.host); !reflect.DeepEqual(got, c.want) {
-			t.Errorf("EnvVars(%q, %q) = %q, want %q", c.prov, c.host, got, c.want)
-		}
-	}
-}
-
 func TestGitauthAuthFromSource(t *testing.T) {
 	gaIsolate(t)
 	f := gaGitHub(t)
