@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"unsafe"
 )
 
 // Sentinel errors. Errors returned by this package wrap them, so test with [errors.Is].
@@ -41,9 +40,9 @@ const mask = "********"
 // The zero Token is empty ([Token.IsZero]). Tokens are immutable values, safe
 // to copy and share between goroutines.
 type Token struct {
-	// The secret sits behind two pointers: fmt, printing a Token held in an
+	// The secret sits behind a pointer: fmt, printing a Token held in an
 	// unexported field by reflection, shows only an address.
-	s      **string
+	s      *string
 	kind   Kind
 	origin string
 }
@@ -72,8 +71,7 @@ func New(secret string) (Token, error) {
 			return Token{}, &MalformedError{Reason: "non-ASCII byte at byte " + strconv.Itoa(i)}
 		}
 	}
-	p := &secret
-	return Token{s: &p, kind: Identify(secret)}, nil
+	return Token{s: &secret, kind: Identify(secret)}, nil
 }
 
 // MalformedError says why [New] refused a secret, without the secret.
@@ -90,10 +88,10 @@ func (e *MalformedError) Is(target error) bool { return target == ErrMalformed }
 // Secret returns the raw token. It is the only way to the value: call it only
 // where the token goes into an Authorization header or a password field.
 func (t Token) Secret() string {
-	if t.s == nil || *t.s == nil {
+	if t.s == nil {
 		return ""
 	}
-	return **t.s
+	return *t.s
 }
 
 // Kind returns the token's kind, recognised when it was made.
@@ -179,7 +177,7 @@ func checksumOK(random, sum string) bool {
 }
 
 func checksum(random string) [6]byte {
-	crc := crc32.Update(0, crc32.IEEETable, unsafeBytes(random))
+	crc := crc32.ChecksumIEEE([]byte(random))
 	var out [6]byte
 	for i := 5; i >= 0; i-- {
 		out[i] = base62[crc%62]
@@ -254,6 +252,3 @@ var (
 	_ fmt.Formatter  = Token{}
 	_ slog.LogValuer = Token{}
 )
-
-// unsafeBytes views s as a byte slice without copying; crc32 only reads it.
-func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
