@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -158,27 +159,20 @@ func (e *NoTokenError) Unwrap() error {
 	return e.err
 }
 
-// EnvVars returns the environment variables patgit reads, in order, for a
-// token for host when Options.Source is nil: GH_TOKEN, GITHUB_TOKEN for
-// github.com and *.ghe.com; GH_ENTERPRISE_TOKEN, GITHUB_ENTERPRISE_TOKEN for
-// other GitHub hosts (GitHub Enterprise Server); AZURE_DEVOPS_EXT_PAT,
-// SYSTEM_ACCESSTOKEN for Azure DevOps. providerName is [provider.Provider]'s
-// Name.
+// EnvVars returns the environment variables patgit may read, in order, for a
+// token for host when Options.Source is nil, taking a host that is not a
+// well-known one for the server Config.BaseURL names: GH_TOKEN, GITHUB_TOKEN
+// for github.com and *.ghe.com; GH_ENTERPRISE_TOKEN, GITHUB_ENTERPRISE_TOKEN
+// (and GITHUB_TOKEN when GITHUB_SERVER_URL names host) for a GitHub
+// Enterprise Server; AZURE_DEVOPS_EXT_PAT, SYSTEM_ACCESSTOKEN for Azure
+// DevOps (SYSTEM_ACCESSTOKEN only where SYSTEM_COLLECTIONURI allows).
+// providerName is [provider.Provider]'s Name. It answers from provider's
+// host-family table.
+//
+// Deprecated: use [provider.TokenEnv], which answers for a resolved remote
+// (its organization included) and its configuration; Resolve uses it.
 func EnvVars(providerName, host string) []string {
-	switch providerName {
-	case "github":
-		h := strings.ToLower(host)
-		if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.Contains(h[i:], "]") {
-			h = h[:i]
-		}
-		if h == "github.com" || strings.HasSuffix(h, ".ghe.com") {
-			return []string{"GH_TOKEN", "GITHUB_TOKEN"}
-		}
-		return []string{"GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"}
-	case "azure-devops":
-		return []string{"AZURE_DEVOPS_EXT_PAT", "SYSTEM_ACCESSTOKEN"}
-	}
-	return nil
+	return provider.EnvNames(providerName, host, nil)
 }
 
 // Resolve finds the provider, repository, clean clone URL and token for
@@ -193,15 +187,20 @@ func Resolve(ctx context.Context, rawURL string, opts Options) (*Resolved, error
 // resolve is Resolve, with the git credential helper as last source only when
 // useGit is set (CredentialHelper must not ask git, which would ask it back).
 func resolve(ctx context.Context, rawURL string, opts Options, useGit bool) (*Resolved, error) {
-	p, repo, err := provider.ForURL(rawURL, opts.Provider)
+	cfg := provider.CIConfig(rawURL, opts.Provider, os.Getenv)
+	p, repo, err := provider.ForURL(rawURL, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("gitauth: %w", err)
 	}
-	r := &Resolved{Provider: p, Repo: repo, CloneURL: p.CloneURL(repo), cfg: opts.Provider}
+	r := &Resolved{Provider: p, Repo: repo, CloneURL: p.CloneURL(repo), cfg: cfg}
 	if r.CloneURL == "" {
 		return nil, fmt.Errorf("gitauth: provider %s gave no clone URL for %s", p.Name(), repo)
 	}
-	tok, err := findToken(ctx, opts.Source, p.Name(), repo.Host, r.CloneURL, useGit)
+	var env []string
+	if opts.Source == nil {
+		env = provider.TokenEnv(p, repo, cfg, os.Getenv)
+	}
+	tok, err := findToken(ctx, opts.Source, env, repo.Host, r.CloneURL, useGit)
 	if err != nil {
 		return nil, err
 	}
@@ -209,12 +208,20 @@ func resolve(ctx context.Context, rawURL string, opts Options, useGit bool) (*Re
 	return r, nil
 }
 
-// findToken asks src, or the conventional sources for host.
-func findToken(ctx context.Context, src pat.Source, providerName, host, cloneURL string, useGit bool) (pat.Token, error) {
+// findToken asks src, or the variables env may hold a token for host (see
+// [provider.TokenEnv]) and then, when useGit is set, git's credential
+// helpers for cloneURL.
+func findToken(ctx context.Context, src pat.Source, env []string, host, cloneURL string, useGit bool) (pat.Token, error) {
 	if src == nil {
-		sources := []pat.Source{pat.Env(EnvVars(providerName, host)...)}
+		var sources []pat.Source
+		if len(env) > 0 {
+			sources = append(sources, pat.Env(env...))
+		}
 		if useGit {
 			sources = append(sources, pat.GitCredential(cloneURL))
+		}
+		if len(sources) == 0 {
+			return pat.Token{}, &NoTokenError{Host: host, Tried: "no environment variable may hold a token for " + host}
 		}
 		src = pat.Chain(sources...)
 	}
