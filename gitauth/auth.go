@@ -176,9 +176,10 @@ func EnvVars(providerName, host string) []string {
 }
 
 // Resolve finds the provider, repository, clean clone URL and token for
-// rawURL. The token comes from opts.Source, else from the conventional
-// sources for the host (see [EnvVars]) and then `git credential fill` for the
-// clone URL. When none has a token, the error is a [*NoTokenError] naming
+// rawURL. opts.Provider with an empty BaseURL is first completed for a CI
+// server that runs this process ([provider.CIConfig]). The token comes from
+// opts.Source, else from the environment variables bound to the remote
+// ([provider.TokenEnv]) and then `git credential fill` for the clone URL. When none has a token, the error is a [*NoTokenError] naming
 // what was tried; it matches [pat.ErrNotFound]. No error holds the token.
 func Resolve(ctx context.Context, rawURL string, opts Options) (*Resolved, error) {
 	return resolve(ctx, rawURL, opts, true)
