@@ -143,12 +143,20 @@ type NoTokenError struct {
 	// Tried says what was tried, e.g. "GH_TOKEN, GITHUB_TOKEN unset; git
 	// credential helper had none for github.com".
 	Tried string
+	// Hint says where to create a token and what it needs, e.g. "create a
+	// token with the repo scope (classic) or Contents access (fine-grained)
+	// at https://github.com/settings/tokens"; may be empty.
+	Hint string
 
 	err error
 }
 
 func (e *NoTokenError) Error() string {
-	return "gitauth: no token for " + e.Host + ": " + e.Tried
+	msg := "gitauth: no token for " + e.Host + ": " + e.Tried
+	if e.Hint != "" {
+		msg += "; " + e.Hint
+	}
+	return msg
 }
 
 // Unwrap returns the source's error, which matches [pat.ErrNotFound].
@@ -202,6 +210,9 @@ func resolve(ctx context.Context, rawURL string, opts Options, useGit bool) (*Re
 		env = provider.TokenEnv(p, repo, cfg, os.Getenv)
 	}
 	tok, err := findToken(ctx, opts.Source, env, repo.Host, r.CloneURL, useGit)
+	if nt := (*NoTokenError)(nil); errors.As(err, &nt) {
+		nt.Hint = provider.TokenHint(p, repo)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -199,3 +199,18 @@ func TestCredentialHelperHostSyntax(t *testing.T) {
 		t.Errorf("visualstudio.com: %q, %v", out.String(), err)
 	}
 }
+
+// NoTokenError says where to create a token for the remote.
+func TestNoTokenErrorHint(t *testing.T) {
+	isolateGit(t)
+	for raw, want := range map[string]string{
+		"https://github.com/octo/hello":          "https://github.com/settings/tokens",
+		"https://dev.azure.com/contoso/P/_git/R": "https://dev.azure.com/contoso/_usersSettings/tokens",
+	} {
+		_, err := Resolve(context.Background(), raw, Options{})
+		var nt *NoTokenError
+		if !errors.As(err, &nt) || !strings.Contains(err.Error(), want) {
+			t.Errorf("Resolve(%q) = %v; want a NoTokenError naming %s", raw, err, want)
+		}
+	}
+}
