@@ -179,7 +179,7 @@ func probeTarget(rawURL string, cfg provider.Config) (*target, error) {
 		return nil, fmt.Errorf("gitauth: %w", err)
 	}
 	name := strings.TrimSuffix(strings.Trim(u.Path, "/"), ".git")
-	return &target{remote: plain, repo: name, host: strings.ToLower(u.Host)}, nil
+	return &target{remote: u.String(), repo: name, host: strings.ToLower(u.Host)}, nil
 }
 
 // probeClient returns provider's client for c (see provider.NewHTTPClient):

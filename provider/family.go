@@ -12,7 +12,10 @@ import (
 // family's own files (github_*.go, azure_*.go) needs. [ForURL], [ForHost],
 // [PlainURL], [TokenEnv], [CIConfig], [GitUsername] and [TokenHint] answer
 // from the table families; gitauth asks them and never names a host. Adding a
-// host family is one more row and its own files.
+// host family is one more row (appended to families in init) and its own
+// files; its constructor calls checkName. A family whose self-hosted servers
+// cannot be told from their BaseURL (GitLab) keeps server at serverNamed:
+// Config.Name says so.
 type family struct {
 	name  string // Provider.Name: "github", "azure-devops"
 	title string // for messages: "GitHub", "Azure DevOps"
