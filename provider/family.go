@@ -121,8 +121,11 @@ var githubFamily = &family{
 		return "to https://" + host + " for GitHub Enterprise Server"
 	},
 	forHosted: func(r *remote, cfg Config, srv *server) (Provider, Repo, error) {
-		web := githubWebHost(r.hostname)
-		return forGitHub(r, cfg, srv != nil && srv.host == web, "https://"+web)
+		web, base := githubWebHost(r.hostname), "https://github.com"
+		if web != "github.com" {
+			base = "https://" + web
+		}
+		return forGitHub(r, cfg, srv != nil && srv.host == web, base)
 	},
 	forServer: func(r *remote, cfg Config) (Provider, Repo, error) {
 		return forGitHub(r, cfg, true, cfg.BaseURL)
