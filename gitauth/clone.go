@@ -21,6 +21,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/pktline"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	"github.com/go-git/go-git/v5/storage/memory"
+
+	"github.com/patgit/patgit/pat"
 )
 
 // prepare resolves rawURL and returns its credentials and an error target.
@@ -33,7 +35,7 @@ func prepare(ctx context.Context, op, rawURL string, opts Options) (*Resolved, *
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	t := &target{op: op, remote: r.CloneURL, repo: r.Repo.String(), host: r.Repo.Host, secrets: []string{auth.Password}}
+	t := &target{op: op, remote: r.CloneURL, repo: r.Repo.String(), host: r.Repo.Host, tokens: []pat.Token{r.Token}}
 	return r, auth, t, nil
 }
 
@@ -248,7 +250,7 @@ func Fetch(ctx context.Context, repo *git.Repository, rawURL string, opts Option
 		return t.mapError(err)
 	}
 	if rerr := refetch(ctx, repo, &fo); rerr != nil {
-		return t.mapError(fmt.Errorf("%w (after %s)", rerr, t.redact(err.Error())))
+		return t.mapError(fmt.Errorf("%w (after %s)", rerr, t.sanitize(err.Error(), maxMessage)))
 	}
 	return nil
 }

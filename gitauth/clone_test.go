@@ -496,7 +496,11 @@ func rawGoGitChild(t *testing.T) {
 	if err == nil {
 		t.Fatal("raw go-git cloned from the Azure fake without multi_ack")
 	}
-	tgt := &target{op: "clone", remote: raw, repo: "contoso/My Project/widgets", secrets: []string{secret}}
+	tok, terr := pat.New(secret)
+	if terr != nil {
+		t.Fatal(terr)
+	}
+	tgt := &target{op: "clone", remote: raw, repo: "contoso/My Project/widgets", tokens: []pat.Token{tok}}
 	mapped := tgt.mapError(err)
 	if !errors.Is(mapped, ErrMultiAck) || !strings.Contains(mapped.Error(), "TF401041") {
 		t.Fatalf("raw go-git error %v maps to %v; want ErrMultiAck with TF401041", err, mapped)
