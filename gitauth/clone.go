@@ -44,7 +44,9 @@ func prepare(ctx context.Context, op, rawURL string, opts Options) (*Resolved, *
 // The remote is named by its clean, canonical clone URL, which is also what
 // .git/config records; the token travels only as Basic credentials. clone
 // may be nil; the caller's value is never modified, and its URL and Auth are
-// replaced by patgit's. An empty dir clones into memory (no worktree on
+// replaced by patgit's. clone.Progress receives the server's sideband text
+// scrubbed of the token in every encoding, line by line, without control
+// characters, each line capped (see the package documentation). An empty dir clones into memory (no worktree on
 // disk). The credentials go only to the remote's own scheme, host and port:
 // with RecurseSubmodules, a submodule elsewhere is fetched without them,
 // and a submodule's failure is a [*SubmoduleError] naming the submodule and
@@ -70,6 +72,10 @@ func Clone(ctx context.Context, rawURL, dir string, opts Options, clone *git.Clo
 		co = *clone
 	}
 	co.URL = r.CloneURL
+	if pw := newProgress(co.Progress, r.Token); pw != nil {
+		co.Progress = pw
+		defer pw.Flush()
+	}
 	// go-git hands CloneOptions.Auth to every submodule too, wherever
 	// .gitmodules points: the credentials go only to the remote's origin.
 	co.Auth = originAuth(auth, r.CloneURL)
@@ -212,7 +218,8 @@ var repoFetch = func(ctx context.Context, repo *git.Repository, o *git.FetchOpti
 // Fetch fetches from rawURL into repo's remote (fetch.RemoteName, default
 // "origin"), with patgit's credentials and the clean clone URL in place of
 // the remote's configured URL for this call (the configuration is not
-// changed). fetch may be nil and is never modified. Like go-git, Fetch
+// changed). fetch may be nil and is never modified; its Progress receives
+// the server's text scrubbed, as for [Clone]. Like go-git, Fetch
 // returns git.NoErrAlreadyUpToDate when there was nothing to fetch; errors
 // are mapped as for [Clone].
 //
@@ -240,6 +247,10 @@ func Fetch(ctx context.Context, repo *git.Repository, rawURL string, opts Option
 	}
 	fo.RemoteURL = r.CloneURL
 	fo.Auth = auth
+	if pw := newProgress(fo.Progress, r.Token); pw != nil {
+		fo.Progress = pw
+		defer pw.Flush()
+	}
 	EnableMultiAck()
 
 	err = repoFetch(ctx, repo, &fo)
@@ -370,7 +381,8 @@ func mergeHashes(a, b []plumbing.Hash) []plumbing.Hash {
 
 // Push pushes repo to rawURL with patgit's credentials and the clean clone URL
 // in place of the remote's configured URL for this call. push may be nil and
-// is never modified. Like go-git, Push returns git.NoErrAlreadyUpToDate when
+// is never modified; its Progress receives the server's text (hook output
+// included) scrubbed, as for [Clone]. Like go-git, Push returns git.NoErrAlreadyUpToDate when
 // there was nothing to push. A token that may read but not write gives a
 // [*RemoteError] matching [ErrAccessDenied] ("token can read but not write
 // owner/repo"); other errors are mapped as for [Clone].
@@ -391,6 +403,10 @@ func Push(ctx context.Context, repo *git.Repository, rawURL string, opts Options
 	}
 	po.RemoteURL = r.CloneURL
 	po.Auth = auth
+	if pw := newProgress(po.Progress, r.Token); pw != nil {
+		po.Progress = pw
+		defer pw.Flush()
+	}
 	EnableMultiAck()
 	err = repo.PushContext(ctx, &po)
 	if err == nil || errors.Is(err, git.NoErrAlreadyUpToDate) {
