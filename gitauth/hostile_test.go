@@ -6,14 +6,20 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	git "github.com/go-git/go-git/v5"
 
 	"github.com/patgit/patgit/internal/testkit"
 	"github.com/patgit/patgit/pat"
+	"github.com/patgit/patgit/provider"
 	"github.com/patgit/patgit/provider/providertest"
 )
 
@@ -154,6 +160,54 @@ func TestProgressHostileServer(t *testing.T) {
 			}
 			testkit.NoLeak(t, "progress", out, f.secrets()...)
 			testkit.NoLeakInDir(t, dirB, f.secrets()...)
+		})
+	}
+}
+
+// endless answers every request with status and a body of size bytes,
+// written until the client stops reading.
+func endless(status int, size int64) http.Handler {
+	chunk := bytes.Repeat([]byte("refused, and here is why: "), 2520) // 64 KiB
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="x"`)
+		w.WriteHeader(status)
+		for n := int64(0); n < size; n += int64(len(chunk)) {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	})
+}
+
+// TestRefusalBodyCapped: go-git reads a refusal's body whole into its
+// error; gitauth's transport cuts it at 64 KiB, so a 256 MiB body costs
+// next to nothing.
+func TestRefusalBodyCapped(t *testing.T) {
+	secret, tok := testkit.Token(t, pat.GitHubClassic, "huge-body")
+	for _, status := range []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusInternalServerError} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			srv := httptest.NewServer(endless(status, 256<<20))
+			defer srv.Close()
+			opts := Options{Provider: provider.Config{BaseURL: srv.URL, Username: "octocat"}, Source: pat.Static(tok)}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			start := time.Now()
+			_, err := Clone(context.Background(), srv.URL+"/o/r.git", "", opts, nil)
+			elapsed := time.Since(start)
+			runtime.ReadMemStats(&after)
+			if err == nil {
+				t.Fatal("Clone succeeded against a refusing server")
+			}
+			testkit.NoLeak(t, "error", err, secret)
+			alloc := after.TotalAlloc - before.TotalAlloc
+			t.Logf("HTTP %d with a 256 MiB body: %v, %d KiB allocated, %s", status, err, alloc>>10, elapsed)
+			if alloc > 16<<20 {
+				t.Errorf("a 256 MiB refusal cost %d MiB of allocations; want < 16 MiB", alloc>>20)
+			}
+			if len(err.Error()) > 2*maxMessage {
+				t.Errorf("error of %d bytes", len(err.Error()))
+			}
 		})
 	}
 }
