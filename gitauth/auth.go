@@ -72,6 +72,15 @@ type Resolved struct {
 // name for that token and host for Config.CacheTTL (0: one minute;
 // negative: not at all), so that a series of clones pays for it once.
 func (r *Resolved) BasicAuth(ctx context.Context) (*githttp.BasicAuth, error) {
+	if err := checkContext(ctx, "BasicAuth"); err != nil {
+		return nil, err
+	}
+	if r == nil || r.Provider == nil {
+		return nil, invalid("BasicAuth", "a Resolved without a provider (use Resolve)")
+	}
+	if r.Token.IsZero() {
+		return nil, fmt.Errorf("gitauth: credentials for %s: %w", r.Repo.Host, &NoTokenError{Host: r.Repo.Host, Tried: "the Resolved holds no token"})
+	}
 	key := usernameKey(r)
 	if user, ok := usernames.get(key); ok && r.cfg.CacheTTL >= 0 {
 		return &githttp.BasicAuth{Username: user, Password: r.Token.Secret()}, nil
@@ -193,6 +202,9 @@ func Resolve(ctx context.Context, rawURL string, opts Options) (*Resolved, error
 // resolve is Resolve, with the git credential helper as last source only when
 // useGit is set (CredentialHelper must not ask git, which would ask it back).
 func resolve(ctx context.Context, rawURL string, opts Options, useGit bool) (*Resolved, error) {
+	if err := checkContext(ctx, "Resolve"); err != nil {
+		return nil, err
+	}
 	p, repo, err := provider.ForURL(rawURL, opts.Provider)
 	if err != nil {
 		return nil, fmt.Errorf("gitauth: %w", err)

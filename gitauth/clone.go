@@ -63,6 +63,9 @@ func prepare(ctx context.Context, op, rawURL string, opts Options) (*Resolved, *
 // [provider.ErrRateLimited]. No error holds the token. Clone calls
 // [EnableMultiAck] before its transfer.
 func Clone(ctx context.Context, rawURL, dir string, opts Options, clone *git.CloneOptions) (*git.Repository, error) {
+	if err := checkContext(ctx, "Clone"); err != nil {
+		return nil, err
+	}
 	r, auth, t, err := prepare(ctx, "clone", rawURL, opts)
 	if err != nil {
 		return nil, err
@@ -231,8 +234,11 @@ var repoFetch = func(ctx context.Context, repo *git.Repository, o *git.FetchOpti
 // and updated refs into repo. The recovery downloads the refs' whole history
 // (or Depth of it) and does not prune.
 func Fetch(ctx context.Context, repo *git.Repository, rawURL string, opts Options, fetch *git.FetchOptions) error {
+	if err := checkContext(ctx, "Fetch"); err != nil {
+		return err
+	}
 	if repo == nil {
-		return errors.New("gitauth: Fetch: nil repository")
+		return invalid("Fetch", "nil repository")
 	}
 	r, auth, t, err := prepare(ctx, "fetch", rawURL, opts)
 	if err != nil {
@@ -387,8 +393,11 @@ func mergeHashes(a, b []plumbing.Hash) []plumbing.Hash {
 // [*RemoteError] matching [ErrAccessDenied] ("token can read but not write
 // owner/repo"); other errors are mapped as for [Clone].
 func Push(ctx context.Context, repo *git.Repository, rawURL string, opts Options, push *git.PushOptions) error {
+	if err := checkContext(ctx, "Push"); err != nil {
+		return err
+	}
 	if repo == nil {
-		return errors.New("gitauth: Push: nil repository")
+		return invalid("Push", "nil repository")
 	}
 	r, auth, t, err := prepare(ctx, "push", rawURL, opts)
 	if err != nil {

@@ -75,6 +75,9 @@ const helperScript = `!f() { if [ "$1" = get ]; then printf 'username=%s\npasswo
 // set Dir, Stdout and Stderr as usual, and append to Env rather than
 // replacing it. The command is bound to ctx.
 func Command(ctx context.Context, rawURL string, opts Options, args ...string) (*exec.Cmd, error) {
+	if err := checkContext(ctx, "Command"); err != nil {
+		return nil, err
+	}
 	r, err := Resolve(ctx, rawURL, opts)
 	if err != nil {
 		return nil, err

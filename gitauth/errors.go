@@ -1,6 +1,7 @@
 package gitauth
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -35,7 +36,24 @@ var (
 	// advertisement (an Azure DevOps sign-in page, a proxy's notice). [Probe]
 	// reports it together with [provider.ErrUnauthorized].
 	ErrNotSmartHTTP = errors.New("not a git smart-HTTP answer")
+	// ErrInvalidArgument: a nil context, repository, reader or writer, or a
+	// zero Resolved, was passed where a value is needed. Nothing was sent.
+	ErrInvalidArgument = errors.New("invalid argument")
 )
+
+// invalid returns an error naming fn and the argument, matching
+// [ErrInvalidArgument].
+func invalid(fn, what string) error {
+	return fmt.Errorf("gitauth: %s: %w: %s", fn, ErrInvalidArgument, what)
+}
+
+// checkContext refuses a nil ctx for fn.
+func checkContext(ctx context.Context, fn string) error {
+	if ctx == nil {
+		return invalid(fn, "nil context")
+	}
+	return nil
+}
 
 // RemoteError is a refusal by the remote during a clone, fetch, push or
 // probe. It names the remote by its clean URL and the repository; it never

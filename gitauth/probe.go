@@ -62,6 +62,9 @@ func Probe(ctx context.Context, rawURL string, auth transport.AuthMethod, access
 // it instead of [ProbeTimeout]. o.Source is not used: the credentials are
 // auth's.
 func (o Options) Probe(ctx context.Context, rawURL string, auth transport.AuthMethod, access Access) error {
+	if err := checkContext(ctx, "Probe"); err != nil {
+		return err
+	}
 	service := transport.UploadPackServiceName
 	op := "probe read"
 	if access == Write {
