@@ -127,7 +127,7 @@ func Command(ctx context.Context, rawURL string, opts Options, args ...string) (
 }
 
 // sqQuote quotes s for GIT_CONFIG_PARAMETERS, as git's sq_quote does: in
-// single quotes, each single quote written as '\”.
+// single quotes, each single quote closed, escaped and reopened.
 func sqQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
