@@ -70,7 +70,8 @@ type Resolved struct {
 // the provider's user name for it. GitHub looks the login up with one API
 // request unless Config.Username is set; gitauth then remembers the user
 // name for that token and host for Config.CacheTTL (0: one minute;
-// negative: not at all), so that a series of clones pays for it once.
+// negative: not at all), so that a series of clones pays for it once. Like
+// [Auth]'s, the value shows the token under %#v and in JSON (go-git's type).
 func (r *Resolved) BasicAuth(ctx context.Context) (*githttp.BasicAuth, error) {
 	if err := checkContext(ctx, "BasicAuth"); err != nil {
 		return nil, err
@@ -252,6 +253,12 @@ func findToken(ctx context.Context, src pat.Source, providerName, host, cloneURL
 // CloneOptions, FetchOptions and PushOptions, keeping the URL clean (the
 // token never goes in a URL). Auth changes nothing in go-git (see
 // [EnableMultiAck]).
+//
+// The value is the secret: go-git's *githttp.BasicAuth masks its password
+// in String (and so %v and %s), but fmt's %#v and JSON show Password as it
+// is. The
+// type is go-git's and patgit cannot change it; never log or encode the
+// value (log the [pat.Token] of [Resolve], or errors, instead).
 func Auth(ctx context.Context, rawURL string, opts Options) (*githttp.BasicAuth, error) {
 	r, err := Resolve(ctx, rawURL, opts)
 	if err != nil {
