@@ -155,8 +155,8 @@ func TestProgressHostileServer(t *testing.T) {
 				t.Fatal(err)
 			}
 			out := progress.String()
-			if strings.Count(out, "you sent") < 3 {
-				t.Errorf("the fake echoed less than expected (clone, clone, fetch): %q", out)
+			if strings.Count(out, "you sent") < 4 {
+				t.Errorf("the fake echoed less than expected (clone, clone, push, fetch): %q", out)
 			}
 			testkit.NoLeak(t, "progress", out, f.secrets()...)
 			testkit.NoLeakInDir(t, dirB, f.secrets()...)

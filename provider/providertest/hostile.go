@@ -1,13 +1,11 @@
 package providertest
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -229,10 +227,13 @@ func refuse(w http.ResponseWriter, status int, api bool, e echo, base string) {
 }
 
 // withSideband returns a git answer with progress packets (sideband channel
-// 2) echoing e inserted before its final flush packet, when the answer uses
-// the sideband; else the answer unchanged.
+// 2) echoing e inserted before its first sideband packet, when the answer
+// uses the sideband; else the answer unchanged. (Before the first rather
+// than the last: a client reading a push's report stops at the report's
+// end.)
 func withSideband(body []byte, e echo) []byte {
-	if !bytes.HasSuffix(body, []byte("0000")) || !muxed(body) {
+	at := firstMuxed(body)
+	if at < 0 {
 		return body
 	}
 	var extra bytes.Buffer
@@ -241,35 +242,32 @@ func withSideband(body []byte, e echo) []byte {
 		fmt.Fprintf(&extra, "%04x%s", len(line)+4, line)
 	}
 	out := make([]byte, 0, len(body)+extra.Len())
-	out = append(out, body[:len(body)-4]...)
+	out = append(out, body[:at]...)
 	out = append(out, extra.Bytes()...)
-	return append(out, "0000"...)
+	return append(out, body[at:]...)
 }
 
-// muxed reports whether a git answer carries sideband packets: a pkt-line
-// whose payload starts with channel 1 or 2.
-func muxed(body []byte) bool {
-	rd := bufio.NewReader(bytes.NewReader(body))
-	for {
-		var n [4]byte
-		if _, err := io.ReadFull(rd, n[:]); err != nil {
-			return false
-		}
-		size, err := strconv.ParseUint(string(n[:]), 16, 16)
+// firstMuxed returns the offset of a git answer's first sideband packet (a
+// pkt-line whose payload starts with channel 1 or 2), or -1.
+func firstMuxed(body []byte) int {
+	for at := 0; at+4 <= len(body); {
+		size, err := strconv.ParseUint(string(body[at:at+4]), 16, 16)
 		if err != nil {
-			return false
+			return -1
 		}
 		if size < 4 {
-			continue // flush, delimiter
+			at += 4 // flush, delimiter
+			continue
 		}
-		payload := make([]byte, size-4)
-		if _, err := io.ReadFull(rd, payload); err != nil {
-			return false
+		if at+int(size) > len(body) {
+			return -1
 		}
-		if len(payload) > 0 && (payload[0] == 1 || payload[0] == 2) {
-			return true
+		if size > 4 && (body[at+4] == 1 || body[at+4] == 2) {
+			return at
 		}
+		at += int(size)
 	}
+	return -1
 }
 
 // SetHostile makes the fake echo credentials as h says, replacing any
