@@ -111,11 +111,20 @@ func (t Token) WithOrigin(origin string) Token {
 }
 
 // Validate checks what can be checked offline. It returns [ErrEmpty] for the
-// zero Token, and a [*ChecksumError] (matching [ErrChecksum]) when a 40-character
-// GitHub token of a checksummed kind (ghp_, gho_, ghu_, ghs_, ghr_) fails its
-// CRC32 checksum, or such a token is shorter than 40 characters. Fine-grained
-// tokens, the long installation-token form and Azure DevOps tokens carry no
-// checksum patgit can verify; Validate accepts them.
+// zero Token, and a [*ChecksumError] (matching [ErrChecksum]) when
+//   - a 40-character GitHub token of a checksummed kind (ghp_, gho_, ghu_,
+//     ghs_, ghr_) fails its CRC32 checksum, or such a token is shorter than
+//     40 characters;
+//   - a routable GitLab token (glpat-, gldt-, glcbt-, with or without an
+//     instance prefix: "…<base64>.01.<LL><checksum>" or the older
+//     "…<base64>.<LL><checksum>") fails its CRC32 (base 36, 7 characters,
+//     over everything before it, prefix included).
+//
+// Fine-grained tokens, the long installation-token form, Azure DevOps
+// tokens, Entra ID tokens, GitLab's legacy 20-character and random bodies
+// and its JWT job tokens carry no checksum patgit can verify; Validate
+// accepts them. So does a GitLab token whose body has no shape patgit
+// knows: GitLab authenticates every token by lookup.
 func (t Token) Validate() error {
 	if t.IsZero() {
 		return ErrEmpty
@@ -130,6 +139,8 @@ const classicLen = 40
 func validateSecret(kind Kind, s string) error {
 	switch kind {
 	case GitHubClassic, GitHubOAuth, GitHubUser, GitHubInstallation, GitHubRefresh:
+	case GitLabPersonal, GitLabDeploy, GitLabJob:
+		return validateGitLab(kind, s)
 	default:
 		return nil
 	}
