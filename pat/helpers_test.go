@@ -2,8 +2,8 @@ package pat
 
 import (
 	"bufio"
-	"encoding/base64"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"fmt"
 	"io"
