@@ -16,7 +16,8 @@ func FuzzNew(f *testing.F) {
 	for _, s := range allSecrets() {
 		f.Add(s.secret)
 	}
-	for _, s := range []string{"", " ", "ghp_", "a b", "\x00", "\x7f", "é", sampleVector, " " + sampleVector + "\n", "ghp_\t1", strings.Repeat("a", 100)} {
+	for _, s := range []string{genJWT("f", `{"exp":1e308}`), genJWT("f", `{"exp":-1,"aud":["`+azureDevOpsAppID+`"]}`), "glcbt-" + genJWT("f", `{"exp":"x"}`), "ghs_1_eyJ.eyJ.x",
+		"", " ", "ghp_", "a b", "\x00", "\x7f", "é", sampleVector, " " + sampleVector + "\n", "ghp_\t1", strings.Repeat("a", 100)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
@@ -40,6 +41,9 @@ func FuzzNew(f *testing.F) {
 			}
 		}
 		_ = tok.Validate()
+		if exp := tok.ExpiresAt(); !exp.IsZero() && (exp.Unix() <= 0 || exp.Unix() > maxUnix+1) {
+			t.Fatalf("ExpiresAt() = %v", exp)
+		}
 		if len(s) < 8 {
 			return
 		}
