@@ -3,7 +3,6 @@ package pat
 import (
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"log/slog"
 	"strconv"
@@ -213,13 +212,13 @@ const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 // checksumOK reports whether sum is the 6-character, zero-padded base62 CRC32
 // (IEEE) of random, as GitHub computes it. It does not allocate.
-func checksumOK(random, sum string) bool {
+func checksumOK[S byteseq](random, sum S) bool {
 	c := checksum(random)
-	return len(sum) == len(c) && string(c[:]) == sum
+	return len(sum) == len(c) && hasPrefix(sum, string(c[:]))
 }
 
-func checksum(random string) [6]byte {
-	crc := crc32.ChecksumIEEE([]byte(random))
+func checksum[S byteseq](random S) [6]byte {
+	crc := crcIEEE(random)
 	var out [6]byte
 	for i := 5; i >= 0; i-- {
 		out[i] = base62[crc%62]
