@@ -237,7 +237,7 @@ func redactURL(raw string) string {
 	if u.User != nil {
 		name := redactUser(u.User.Username())
 		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(name, "xxxxx")
+			u.User = url.UserPassword(name, mask)
 		} else {
 			u.User = url.User(name)
 		}
