@@ -73,21 +73,20 @@ func (e *ProtocolError) Unwrap() error {
 type Attribute struct {
 	// Key is the attribute name; names ending in "[]" may repeat.
 	Key string
-	v   **string // behind two pointers, like Token's secret
+	v   *string // behind a pointer, like Token's secret: reflection prints an address
 }
 
 // NewAttribute returns the attribute key=value.
 func NewAttribute(key, value string) Attribute {
-	p := &value
-	return Attribute{Key: key, v: &p}
+	return Attribute{Key: key, v: &value}
 }
 
 // Value returns the attribute's value.
 func (a Attribute) Value() string {
-	if a.v == nil || *a.v == nil {
+	if a.v == nil {
 		return ""
 	}
-	return **a.v
+	return *a.v
 }
 
 // String returns the key and a mask in place of the value.
