@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,7 +16,6 @@ import (
 	"unicode"
 
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/location"
-	"golang.org/x/sync/singleflight"
 
 	"github.com/patgit/patgit/pat"
 )
@@ -39,26 +37,15 @@ const (
 	// azMaxProbeBody caps how much of a probe's body is read (only its
 	// status matters; the rest is drained so the connection is reused).
 	azMaxProbeBody = 64 << 10
-	// azMaxEntries bounds the result cache; expired entries are swept when
-	// it is full.
-	azMaxEntries = 1024
 )
 
-// azState is the shared, mutable part of an AzureDevOps value: its result
-// cache, in-flight checks, and the HTTP client checks use.
+// azState is the shared part of an AzureDevOps value: the HTTP client
+// checks use.
 type azState struct {
-	mu      sync.Mutex
-	entries map[[32]byte]azEntry
-	group   singleflight.Group
 	// check is the provider's client, except that a redirect to another host
 	// is returned to patgit rather than followed: Azure DevOps redirects a
 	// rejected token to its sign-in host.
 	check *http.Client
-}
-
-type azEntry struct {
-	out     azOutcome
-	expires time.Time
 }
 
 // azOutcome is the cacheable result of one request: connectionData (user or
@@ -89,7 +76,7 @@ func newAzState(c *http.Client) *azState {
 		}
 		return nil
 	}
-	return &azState{entries: map[[32]byte]azEntry{}, check: &check}
+	return &azState{check: &check}
 }
 
 // state returns the provider's shared state. A provider assembled without
@@ -163,98 +150,18 @@ func (a *AzureDevOps) azPreflight(tok pat.Token) error {
 	return nil
 }
 
-// azKey is the cache and singleflight key of one request for a token: a
-// SHA-256 over the secret, the organization's REST root and the request, so
-// neither the cache nor the group holds the secret.
-func azKey(tok pat.Token, api, what string) [32]byte {
-	h := sha256.New()
-	io.WriteString(h, "patgit azure\x00")
-	io.WriteString(h, tok.Secret())
-	io.WriteString(h, "\x00"+api+"\x00"+what)
-	var k [32]byte
-	h.Sum(k[:0])
-	return k
-}
-
-// azDo returns the cached outcome for key, or runs fn once for all
-// concurrent callers and caches a definitive outcome for the TTL.
-func (a *AzureDevOps) azDo(ctx context.Context, st *azState, key [32]byte, fn func(context.Context) (azOutcome, error)) (azOutcome, error) {
-	ttl := a.cfg.cacheTTL()
-	now := time.Now()
-	if ttl > 0 {
-		st.mu.Lock()
-		e, ok := st.entries[key]
-		st.mu.Unlock()
-		if ok && now.Before(e.expires) {
-			return e.out, nil
-		}
-	}
-	if h := testHookAfterCacheMiss; h != nil {
-		h()
-	}
-	run := func(ctx context.Context) (azOutcome, error) {
-		// A caller that missed the cache just before another caller's
-		// flight stored its outcome and ended starts a flight of its own:
-		// it must find that outcome here rather than send the request again.
-		if ttl > 0 {
-			st.mu.Lock()
-			e, ok := st.entries[key]
-			st.mu.Unlock()
-			if ok && time.Now().Before(e.expires) {
-				return e.out, nil
-			}
-		}
-		// Config.Timeout bounds the whole request, redirects included.
-		ctx, cancel := context.WithTimeout(ctx, a.cfg.timeout())
-		defer cancel()
-		out, err := fn(ctx)
-		if err == nil && ttl > 0 {
-			st.mu.Lock()
-			if len(st.entries) >= azMaxEntries {
-				t := time.Now()
-				for k, e := range st.entries {
-					if !t.Before(e.expires) {
-						delete(st.entries, k)
-					}
-				}
-				if len(st.entries) >= azMaxEntries {
-					clear(st.entries)
-				}
-			}
-			st.entries[key] = azEntry{out: out, expires: time.Now().Add(ttl)}
-			st.mu.Unlock()
-		}
-		return out, err
-	}
-	ch := st.group.DoChan(string(key[:]), func() (any, error) {
-		// The request outlives a leading caller that gives up, so the
-		// callers sharing it are not cancelled with it; the leader's
-		// deadline and Config.Timeout still bound it.
-		fctx := context.WithoutCancel(ctx)
-		if d, ok := ctx.Deadline(); ok {
-			var cancel context.CancelFunc
-			fctx, cancel = context.WithDeadline(fctx, d)
-			defer cancel()
-		}
-		return run(fctx)
+// azDo returns the outcome of one request (what) for tok from the
+// process-wide check cache, or runs fn once for all concurrent callers and
+// caches its outcome (a rejection included) for the TTL.
+func (a *AzureDevOps) azDo(ctx context.Context, tok pat.Token, what string, fn func(context.Context) (azOutcome, error)) (azOutcome, error) {
+	key := a.cfg.checkKey(a.Name(), a.api, what, tok)
+	v, err := checks.Do(ctx, key, a.cfg.cacheTTL(), a.cfg.timeout(), func(ctx context.Context) (any, error) {
+		return fn(ctx)
 	})
-	var res singleflight.Result
-	select {
-	case <-ctx.Done():
-		// This caller gives up without waiting for a request another
-		// caller may be leading with a longer deadline.
-		return azOutcome{}, ctx.Err()
-	case res = <-ch:
+	if err != nil {
+		return azOutcome{}, err
 	}
-	if err := res.Err; err != nil && res.Shared && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
-		// The shared request ended with the leading caller's deadline;
-		// this caller's own has not passed.
-		return run(ctx)
-	}
-	if res.Err != nil {
-		return azOutcome{}, res.Err
-	}
-	return res.Val.(azOutcome), nil
+	return v.(azOutcome), nil
 }
 
 // CheckScopes validates tok against the configured organization and proves
@@ -295,7 +202,7 @@ func (a *AzureDevOps) CheckScopes(ctx context.Context, tok pat.Token, required .
 		return nil, fmt.Errorf("%w: set Config.BaseURL to https://dev.azure.com/ORG (or the collection URL of an Azure DevOps Server), or get the provider from ForURL with a repository URL", ErrNoOrganization)
 	}
 	st := a.state()
-	out, err := a.azDo(ctx, st, azKey(tok, a.api, "connectionData"), func(ctx context.Context) (azOutcome, error) {
+	out, err := a.azDo(ctx, tok, "connectionData", func(ctx context.Context) (azOutcome, error) {
 		return a.connectionData(ctx, st, tok)
 	})
 	if err != nil {
@@ -332,7 +239,7 @@ func (a *AzureDevOps) CheckScopes(ctx context.Context, tok pat.Token, required .
 	var wg sync.WaitGroup
 	for i, read := range reads {
 		wg.Go(func() {
-			o, err := a.azDo(ctx, st, azKey(tok, a.api, "probe "+read), func(ctx context.Context) (azOutcome, error) {
+			o, err := a.azDo(ctx, tok, "probe "+read, func(ctx context.Context) (azOutcome, error) {
 				return a.probe(ctx, st, tok, azProbes[read])
 			})
 			status[i], errs[i] = o.status, err

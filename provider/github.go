@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
-	"golang.org/x/sync/singleflight"
 
 	"github.com/patgit/patgit/pat"
 )
@@ -24,8 +23,7 @@ type GitHub struct {
 	apiURL *url.URL // api, parsed
 	client *http.Client
 
-	state  ghState            // cached results and per-token API clients
-	flight singleflight.Group // one request at a time per token
+	state ghState // per-token API clients
 }
 
 var _ Provider = (*GitHub)(nil)

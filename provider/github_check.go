@@ -2,8 +2,6 @@ package provider
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +17,7 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/patgit/patgit/pat"
+	"github.com/patgit/patgit/provider/internal/checkcache"
 )
 
 // ghMaxEntries bounds the per-token state a GitHub provider keeps (cached
@@ -37,17 +36,11 @@ type ghFacts struct {
 	expires time.Time // UTC; zero when unknown or never
 }
 
-type ghCacheEntry struct {
-	facts   *ghFacts
-	expires time.Time
-}
-
-// ghState is a GitHub provider's per-token state, keyed by the hex SHA-256
-// of the token (never the token itself).
+// ghState is a GitHub provider's go-github clients, one per token, keyed by
+// the token's check key (never the token itself).
 type ghState struct {
 	mu      sync.Mutex
-	cache   map[string]ghCacheEntry
-	clients map[string]*github.Client
+	clients map[checkcache.Key]*github.Client
 }
 
 // ghTokenKey is the context key under which the token of one request travels
@@ -83,62 +76,18 @@ func (t *ghAuthTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// tokenHash returns the cache and singleflight key of tok.
-func tokenHash(tok pat.Token) string {
-	sum := sha256.Sum256([]byte(tok.Secret()))
-	return hex.EncodeToString(sum[:])
-}
-
-func (g *GitHub) cached(key string) *ghFacts {
-	g.state.mu.Lock()
-	defer g.state.mu.Unlock()
-	e, ok := g.state.cache[key]
-	if !ok {
-		return nil
-	}
-	if time.Now().After(e.expires) {
-		delete(g.state.cache, key)
-		return nil
-	}
-	return e.facts
-}
-
-func (g *GitHub) store(key string, f *ghFacts) {
-	ttl := g.cfg.cacheTTL()
-	if ttl <= 0 {
-		return
-	}
-	g.state.mu.Lock()
-	defer g.state.mu.Unlock()
-	now := time.Now()
-	if g.state.cache == nil {
-		g.state.cache = make(map[string]ghCacheEntry)
-	}
-	if len(g.state.cache) >= ghMaxEntries {
-		for k, e := range g.state.cache {
-			if now.After(e.expires) {
-				delete(g.state.cache, k)
-			}
-		}
-		if len(g.state.cache) >= ghMaxEntries {
-			clear(g.state.cache)
-		}
-	}
-	g.state.cache[key] = ghCacheEntry{facts: f, expires: now.Add(ttl)}
-}
-
 // apiClient returns the go-github client for the token with the given hash.
 // Each token has its own client so that go-github's memory of a rate limit
 // (it refuses to send requests until the reset) applies to that token only.
 // The client holds no secret: the token travels in each request's context.
-func (g *GitHub) apiClient(key string) *github.Client {
+func (g *GitHub) apiClient(key checkcache.Key) *github.Client {
 	g.state.mu.Lock()
 	defer g.state.mu.Unlock()
 	if c, ok := g.state.clients[key]; ok {
 		return c
 	}
 	if g.state.clients == nil || len(g.state.clients) >= ghMaxEntries {
-		g.state.clients = make(map[string]*github.Client)
+		g.state.clients = make(map[checkcache.Key]*github.Client)
 	}
 	hc := *g.client
 	base := hc.Transport
@@ -153,62 +102,24 @@ func (g *GitHub) apiClient(key string) *github.Client {
 	return c
 }
 
-// facts returns what GitHub says about tok: from the cache, from a request
-// already in flight for the same token, or from one new request.
+// facts returns what GitHub says about tok: from the process-wide check
+// cache, from a request already in flight for the same token, or from one
+// new request.
 func (g *GitHub) facts(ctx context.Context, tok pat.Token) (*ghFacts, error) {
-	key := tokenHash(tok)
-	if f := g.cached(key); f != nil {
-		return f, nil
-	}
-	if h := testHookAfterCacheMiss; h != nil {
-		h()
-	}
-	if err := ctx.Err(); err != nil {
+	key := g.cfg.checkKey(g.Name(), g.api, "user", tok)
+	v, err := checks.Do(ctx, key, g.cfg.cacheTTL(), g.cfg.timeout(), func(ctx context.Context) (any, error) {
+		return g.fetch(ctx, key, tok)
+	})
+	if err != nil {
 		return nil, err
 	}
-	for attempt := 0; ; attempt++ {
-		ch := g.flight.DoChan(key, func() (any, error) {
-			if f := g.cached(key); f != nil {
-				return f, nil
-			}
-			// The request outlives a caller that gives up, so the others
-			// sharing it are not cancelled with it; the caller's deadline
-			// and Config.Timeout still bound it.
-			fctx := context.WithoutCancel(ctx)
-			var cancel context.CancelFunc
-			if d, ok := ctx.Deadline(); ok && time.Until(d) < g.cfg.timeout() {
-				fctx, cancel = context.WithDeadline(fctx, d)
-			} else {
-				fctx, cancel = context.WithTimeout(fctx, g.cfg.timeout())
-			}
-			defer cancel()
-			f, err := g.fetch(fctx, key, tok)
-			if err == nil {
-				g.store(key, f)
-			}
-			return f, err
-		})
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case res := <-ch:
-			if res.Err != nil {
-				// A shared request that ended with another caller's
-				// deadline is retried once for this caller.
-				if errors.Is(res.Err, context.DeadlineExceeded) && res.Shared && attempt == 0 && ctx.Err() == nil {
-					continue
-				}
-				return nil, res.Err
-			}
-			return res.Val.(*ghFacts), nil
-		}
-	}
+	return v.(*ghFacts), nil
 }
 
 // fetch makes the one request that checks tok: GET /user, or for
 // installation tokens, which cannot call /user, GET
 // /installation/repositories?per_page=1.
-func (g *GitHub) fetch(ctx context.Context, key string, tok pat.Token) (*ghFacts, error) {
+func (g *GitHub) fetch(ctx context.Context, key checkcache.Key, tok pat.Token) (*ghFacts, error) {
 	c := g.apiClient(key)
 	ctx = context.WithValue(ctx, ghTokenKey{}, tok)
 	var (

@@ -11,6 +11,7 @@ import (
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 
 	"github.com/patgit/patgit/pat"
+	"github.com/patgit/patgit/provider/internal/checkcache"
 )
 
 // Repo names one repository, the same way whatever URL form it came from.
@@ -236,7 +237,12 @@ func (e *SSOError) Error() string {
 // Is reports whether target is [ErrSSORequired].
 func (e *SSOError) Is(target error) bool { return target == ErrSSORequired }
 
-// testHookAfterCacheMiss, when set by a test, runs after a check missed the
-// result cache and before it joins or starts a request: the window in which
-// another caller's request can finish.
-var testHookAfterCacheMiss func()
+// checks is the one check cache of the process: providers made afresh for
+// each call (ForURL) share results and requests in flight.
+var checks checkcache.Cache
+
+// checkKey is the check-cache key of one request (what) for tok: a hash over
+// the secret and everything else that changes the answer.
+func (c Config) checkKey(provider, api, what string, tok pat.Token) checkcache.Key {
+	return checkcache.KeyOf("patgit check", provider, api, c.Username, what, tok.Secret())
+}
