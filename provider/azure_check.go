@@ -13,11 +13,11 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/location"
 
 	"github.com/patgit/patgit/pat"
+	"github.com/patgit/patgit/provider/internal/refusal"
 )
 
 // ErrNoOrganization reports an Azure DevOps provider that does not know which
@@ -32,11 +32,9 @@ const (
 	// azConnectionDataVersion is the api-version Microsoft's SDKs send for
 	// connectionData, a preview resource: a plain "7.1" may be refused.
 	azConnectionDataVersion = "7.1-preview.1"
-	// azMaxBody caps how much of a response patgit reads.
-	azMaxBody = MaxResponseBody
 	// azMaxProbeBody caps how much of a probe's body is read (only its
 	// status matters; the rest is drained so the connection is reused).
-	azMaxProbeBody = 64 << 10
+	azMaxProbeBody = refusal.MaxBody
 )
 
 // azState is the shared part of an AzureDevOps value: the HTTP client
@@ -68,7 +66,7 @@ func newAzState(c *http.Client) *azState {
 	check := *c
 	next := c.CheckRedirect
 	check.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if !strings.EqualFold(req.URL.Hostname(), via[0].URL.Hostname()) {
+		if !sameOrigin(req.URL, via[0].URL) {
 			return http.ErrUseLastResponse
 		}
 		if next != nil {
@@ -315,12 +313,13 @@ func (a *AzureDevOps) connectionData(ctx context.Context, st *azState, tok pat.T
 		return azOutcome{}, a.azRequestErr(err, tok, endpoint)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, azMaxBody+1))
-	if err != nil {
+	body, err := refusal.ReadBody(resp.Body)
+	if err != nil && (resp.StatusCode == http.StatusOK || !errors.Is(err, refusal.ErrTooLarge)) {
+		if err == refusal.ErrTooLarge {
+			err = &HostError{Host: req.URL.Host, Op: requestOp(req), Attempts: 1,
+				Err: fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, MaxResponseBody)}
+		}
 		return azOutcome{}, a.azRequestErr(err, tok, endpoint)
-	}
-	if len(body) > azMaxBody {
-		return azOutcome{}, fmt.Errorf("azure-devops: %s answered more than %d bytes; is Config.BaseURL an Azure DevOps organization?", endpoint, azMaxBody)
 	}
 	org := a.azOrgName()
 	rejected := func(format string, args ...any) (azOutcome, error) {
@@ -329,22 +328,22 @@ func (a *AzureDevOps) connectionData(ctx context.Context, st *azState, tok pat.T
 	signIn := func() (azOutcome, error) {
 		return rejected("Azure DevOps answered with a sign-in page: the token is invalid, or not valid for organization %s; check it, or create one at %s", org, a.tokensPage())
 	}
-	var msg string
-	if resp.StatusCode != http.StatusOK {
-		msg = azServerMessage(resp, body, tok)
-	}
+	// Every server-controlled byte goes through the one classifier: the
+	// message is one line, capped and scrubbed of the token.
+	r := refusal.Classify(resp.StatusCode, resp.Header, body, time.Now(), tok)
+	msg := r.Message
 	switch {
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		loc := resp.Header.Get("Location")
 		if azSignInLocation(loc) {
 			return signIn()
 		}
-		return azOutcome{}, fmt.Errorf("azure-devops: %s answered %d redirecting to another host (%s); is Config.BaseURL the organization's URL?", endpoint, resp.StatusCode, azHostOf(loc))
+		return azOutcome{}, fmt.Errorf("azure-devops: %s answered %d redirecting to another host (%s); is Config.BaseURL the organization's URL?", endpoint, resp.StatusCode, pat.Sanitize(azHostOf(loc), maxServerText, tok))
 	case resp.StatusCode == http.StatusNonAuthoritativeInfo, azIsHTML(resp, body):
 		return signIn()
-	case resp.StatusCode == http.StatusUnauthorized && azExpired(msg):
+	case r.Kind == refusal.Unauthorized && azExpired(msg):
 		return rejected("the token has expired (Azure DevOps: %q); create a new one at %s", msg, a.tokensPage())
-	case resp.StatusCode == http.StatusUnauthorized:
+	case r.Kind == refusal.Unauthorized:
 		if id := azUserInMessage(msg); id != "" && id != azAnonymousID {
 			return rejected("the token is valid but not for organization %s (Azure DevOps: %q); organization-scoped tokens work only for their organization: create one for %s at %s", org, msg, org, a.tokensPage())
 		}
@@ -352,14 +351,17 @@ func (a *AzureDevOps) connectionData(ctx context.Context, st *azState, tok pat.T
 			msg = "401 Unauthorized"
 		}
 		return rejected("Azure DevOps refused the token for organization %s: it is invalid, revoked, or not valid for this organization (%q)", org, msg)
-	case resp.StatusCode == http.StatusForbidden:
+	case r.Kind == refusal.Forbidden:
 		return rejected("Azure DevOps forbade the token for organization %s (403 %q)", org, msg)
-	case resp.StatusCode == http.StatusNotFound:
+	case r.Kind == refusal.NotFound:
 		return azOutcome{}, fmt.Errorf("%w: %s answered 404: no Azure DevOps organization or collection there; check Config.BaseURL", ErrUnsupportedURL, endpoint)
-	case resp.StatusCode == http.StatusTooManyRequests:
-		return azOutcome{}, &RateLimitError{Host: a.azHost(), Reset: azRetryAfter(resp.Header.Get("Retry-After")), Message: msg}
+	case r.Kind != refusal.None:
+		if err := sharedRefusal(a.azHost(), req.URL.Host, requestOp(req), r); err != nil {
+			return azOutcome{}, err
+		}
+		return azOutcome{}, fmt.Errorf("azure-devops: %s answered %d %s (%q)", endpoint, resp.StatusCode, http.StatusText(resp.StatusCode), msg)
 	case resp.StatusCode != http.StatusOK:
-		return azOutcome{}, fmt.Errorf("azure-devops: %s answered %s (%q)", endpoint, resp.Status, msg)
+		return azOutcome{}, fmt.Errorf("azure-devops: %s answered %d %s", endpoint, resp.StatusCode, http.StatusText(resp.StatusCode))
 	}
 	var cd location.ConnectionData
 	if err := json.Unmarshal(body, &cd); err != nil {
@@ -451,42 +453,6 @@ func azExpired(msg string) bool {
 	return strings.Contains(strings.ToLower(msg), "expired")
 }
 
-// azServerMessage extracts the message of an Azure DevOps error: the JSON
-// body's "message", else the X-TFS-ServiceError header. It is cleaned for
-// display: one line, at most 300 characters, never the token.
-func azServerMessage(resp *http.Response, body []byte, tok pat.Token) string {
-	var msg string
-	var wrapped struct {
-		Message string `json:"message"`
-	}
-	if json.Unmarshal(body, &wrapped) == nil {
-		msg = wrapped.Message
-	}
-	if msg == "" {
-		if h := resp.Header.Get("X-TFS-ServiceError"); h != "" {
-			if u, err := url.QueryUnescape(h); err == nil {
-				msg = u
-			} else {
-				msg = h
-			}
-		}
-	}
-	if s := tok.Secret(); s != "" {
-		msg = strings.ReplaceAll(msg, s, "[REDACTED]")
-	}
-	msg = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, msg)
-	msg = strings.TrimSpace(msg)
-	if r := []rune(msg); len(r) > 300 {
-		msg = string(r[:300]) + "…"
-	}
-	return msg
-}
-
 // azIsHTML reports an HTML answer: its content type, or a body that starts
 // like a page.
 func azIsHTML(resp *http.Response, body []byte) bool {
@@ -530,37 +496,12 @@ func azStripQuery(s string) string {
 	return s
 }
 
-// azRetryAfter turns a Retry-After value (seconds or an HTTP date) into a time.
-func azRetryAfter(v string) time.Time {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return time.Time{}
-	}
-	var secs int
-	if _, err := fmt.Sscanf(v, "%d", &secs); err == nil && secs >= 0 {
-		return time.Now().Add(time.Duration(secs) * time.Second)
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return t
-	}
-	return time.Time{}
-}
-
 // azRequestErr reports a failed request: the *HostError the client made
-// (it names the host and holds no token), else the error, scrubbed.
+// (it names the host), scrubbed of the token, else the error, scrubbed.
 func (a *AzureDevOps) azRequestErr(err error, tok pat.Token, endpoint string) error {
 	var he *HostError
-	if errors.As(err, &he) && (tok.Secret() == "" || !strings.Contains(he.Error(), tok.Secret())) {
-		return he
+	if errors.As(err, &he) {
+		return scrubErr(he, tok)
 	}
-	return fmt.Errorf("azure-devops: GET %s: %w", endpoint, a.azScrubErr(err, tok))
-}
-
-// azScrubErr makes sure a transport error cannot carry the token (it never
-// should: the token travels in a header, not in the URL).
-func (a *AzureDevOps) azScrubErr(err error, tok pat.Token) error {
-	if s := tok.Secret(); s != "" && strings.Contains(err.Error(), s) {
-		return errors.New(strings.ReplaceAll(err.Error(), s, "[REDACTED]"))
-	}
-	return err
+	return fmt.Errorf("azure-devops: GET %s: %w", endpoint, scrubErr(err, tok))
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/patgit/patgit/pat"
 	"github.com/patgit/patgit/provider/internal/checkcache"
+	"github.com/patgit/patgit/provider/internal/refusal"
 )
 
 // Repo names one repository, the same way whatever URL form it came from.
@@ -245,4 +246,24 @@ var checks checkcache.Cache
 // the secret and everything else that changes the answer.
 func (c Config) checkKey(provider, api, what string, tok pat.Token) checkcache.Key {
 	return checkcache.KeyOf("patgit check", provider, api, c.Username, what, tok.Secret())
+}
+
+// sharedRefusal returns the typed error of the refusals every host words
+// alike: *RateLimitError, *SSOError, and a *HostError matching
+// ErrServerError for 5xx (apiHost and op name the request). It returns nil
+// for the kinds each host words itself (401, 403, 404, other 4xx).
+func sharedRefusal(host, apiHost, op string, r refusal.Refusal) error {
+	switch r.Kind {
+	case refusal.RateLimited:
+		return &RateLimitError{Host: host, Reset: r.Reset, Secondary: r.Secondary, Message: r.Message}
+	case refusal.SSORequired:
+		return &SSOError{Host: host, URL: r.SSOURL}
+	case refusal.ServerError:
+		cause := fmt.Errorf("%w: the host answered %d %s", ErrServerError, r.Status, http.StatusText(r.Status))
+		if r.Message != "" {
+			cause = fmt.Errorf("%w (%s)", cause, r.Message)
+		}
+		return &HostError{Host: apiHost, Op: op, Status: r.Status, Attempts: 1, Err: cause}
+	}
+	return nil
 }
