@@ -223,4 +223,3 @@ func jsonText(raw json.RawMessage) string {
 	}
 	return string(raw)
 }
-
