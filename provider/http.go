@@ -137,15 +137,17 @@ func cleanText(err error, tok pat.Token) error {
 	return err
 }
 
-// cleanError is an error whose text was sanitized; it unwraps to the
-// original, so errors.Is and errors.As still see the cause.
+// cleanError is an error whose text was sanitized. errors.Is and errors.As
+// still see the original's causes, but it does not unwrap to the original,
+// whose text is not fit to print.
 type cleanError struct {
 	msg string
 	err error
 }
 
-func (e *cleanError) Error() string { return e.msg }
-func (e *cleanError) Unwrap() error { return e.err }
+func (e *cleanError) Error() string        { return e.msg }
+func (e *cleanError) Is(target error) bool { return errors.Is(e.err, target) }
+func (e *cleanError) As(target any) bool   { return errors.As(e.err, target) }
 
 func (e *HostError) hint() string {
 	var cert *tls.CertificateVerificationError
