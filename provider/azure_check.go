@@ -77,18 +77,8 @@ func newAzState(c *http.Client) *azState {
 	return &azState{check: &check}
 }
 
-// state returns the provider's shared state. A provider assembled without
-// [NewAzureDevOps] gets a fresh one per call: correct, just uncached.
-func (a *AzureDevOps) state() *azState {
-	if a.st != nil {
-		return a.st
-	}
-	c := a.client
-	if c == nil {
-		c = newHTTPClient(a.cfg)
-	}
-	return newAzState(c)
-}
+// state returns the provider's shared state (see [AzureDevOps.ready]).
+func (a *AzureDevOps) state() *azState { return a.st }
 
 // azHost is the host named in reports and errors.
 func (a *AzureDevOps) azHost() string {
@@ -193,6 +183,10 @@ func (a *AzureDevOps) azDo(ctx context.Context, tok pat.Token, what string, fn f
 // Results are cached per token and organization for Config.CacheTTL, and
 // concurrent checks of one token share their requests.
 func (a *AzureDevOps) CheckScopes(ctx context.Context, tok pat.Token, required ...string) (*Report, error) {
+	if err := a.ready(); err != nil {
+		return nil, err
+	}
+	ctx = orBackground(ctx)
 	if err := a.azPreflight(tok); err != nil {
 		return nil, err
 	}

@@ -111,17 +111,40 @@ func redactURL(raw string) string {
 // Name returns "github".
 func (g *GitHub) Name() string { return "github" }
 
-// Host returns the web and git host this provider serves, e.g. "github.com".
-func (g *GitHub) Host() string { return g.host }
+// Host returns the web and git host this provider serves, e.g. "github.com";
+// "" for a zero GitHub.
+func (g *GitHub) Host() string {
+	if g == nil {
+		return ""
+	}
+	return g.host
+}
 
-// APIURL returns the REST root in use, with a trailing slash.
-func (g *GitHub) APIURL() string { return g.api }
+// APIURL returns the REST root in use, with a trailing slash; "" for a zero
+// GitHub.
+func (g *GitHub) APIURL() string {
+	if g == nil {
+		return ""
+	}
+	return g.api
+}
+
+// ready returns [ErrNotConfigured] for a GitHub not made by [NewGitHub].
+func (g *GitHub) ready() error {
+	if g == nil || g.client == nil || g.apiURL == nil {
+		return notConfigured("GitHub", "NewGitHub")
+	}
+	return nil
+}
 
 // refuse rejects, before any request, a token that must not or cannot be
 // sent to this host: an Azure DevOps token (ErrTokenMismatch), a GitHub
 // token failing its checksum (pat.ErrChecksum), and a refresh token
 // (ErrUnauthorized), which GitHub accepts only to mint access tokens.
 func (g *GitHub) refuse(tok pat.Token) error {
+	if err := g.ready(); err != nil {
+		return err
+	}
 	if err := checkKind("github", g.host, tok); err != nil {
 		return err
 	}
@@ -165,6 +188,7 @@ func (g *GitHub) username(ctx context.Context, tok pat.Token) (string, error) {
 // ([ErrTokenMismatch]) and GitHub tokens failing their checksum
 // ([pat.ErrChecksum]); a rejected token gives [ErrUnauthorized].
 func (g *GitHub) BasicAuth(ctx context.Context, tok pat.Token) (*githttp.BasicAuth, error) {
+	ctx = orBackground(ctx)
 	if err := g.refuse(tok); err != nil {
 		return nil, err
 	}
@@ -186,6 +210,7 @@ func (g *GitHub) BasicAuth(ctx context.Context, tok pat.Token) (*githttp.BasicAu
 // ([ErrUnsupportedURL]), plain http to a host that is not loopback
 // ([ErrInsecureURL]), and the tokens [GitHub.BasicAuth] refuses.
 func (g *GitHub) AuthenticatedURL(ctx context.Context, r Repo, tok pat.Token) (string, error) {
+	ctx = orBackground(ctx)
 	if err := g.refuse(tok); err != nil {
 		return "", err
 	}
@@ -232,6 +257,7 @@ func (g *GitHub) AuthenticatedURL(ctx context.Context, r Repo, tok pat.Token) (s
 // any request, [ErrTokenMismatch] for an Azure DevOps token and
 // [pat.ErrChecksum] for a mistyped GitHub token. No error holds the token.
 func (g *GitHub) CheckScopes(ctx context.Context, tok pat.Token, required ...string) (*Report, error) {
+	ctx = orBackground(ctx)
 	if err := g.refuse(tok); err != nil {
 		return nil, err
 	}

@@ -43,7 +43,9 @@ func (r Repo) String() string {
 }
 
 // Provider is one Git host's way of naming repositories and checking tokens.
-// Implementations are safe for concurrent use.
+// Implementations are safe for concurrent use. A nil context is taken as
+// context.Background. A method of a zero or nil provider value returns an
+// error wrapping [ErrNotConfigured] (CloneURL: ""), never panics.
 type Provider interface {
 	// Name returns "github" or "azure-devops".
 	Name() string
@@ -160,7 +162,24 @@ var (
 	ErrInsecureURL = errors.New("refusing to send credentials over plain http to a non-loopback host")
 	// ErrTokenMismatch: a token whose kind belongs to the other provider.
 	ErrTokenMismatch = errors.New("token belongs to another provider")
+	// ErrNotConfigured: a method of a zero (or nil) provider value, one
+	// not made by its constructor (NewGitHub, NewAzureDevOps).
+	ErrNotConfigured = errors.New("provider not configured: make it with its constructor")
 )
+
+// notConfigured is the error of a method of a zero or nil provider.
+func notConfigured(kind, constructor string) error {
+	return fmt.Errorf("%w: a zero %s; use %s (or ForURL)", ErrNotConfigured, kind, constructor)
+}
+
+// orBackground returns ctx, or context.Background for a nil ctx: every
+// method that takes a context treats nil as Background.
+func orBackground(ctx context.Context) context.Context {
+	if ctx == nil {
+		return context.Background()
+	}
+	return ctx
+}
 
 // MissingScopeError names every required scope the token lacks and what to
 // do about it. It matches [ErrMissingScope].
