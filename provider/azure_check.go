@@ -162,8 +162,10 @@ func (a *AzureDevOps) azDo(ctx context.Context, tok pat.Token, what string, fn f
 // "https://dev.azure.com/ORG" (or a collection URL on Azure DevOps Server),
 // or a provider from [ForURL]; otherwise it returns [ErrNoOrganization].
 //
-// The token is validated with one GET {org}/_apis/connectionData, the call
-// Microsoft's own tools use. A 401, an HTML sign-in page (Azure DevOps
+// The token is validated with one GET {org}/_apis/connectionData (the call
+// Microsoft's own tools use), sent together with the scope probes below:
+// one round trip in all; when validation fails, the probes' answers are
+// discarded and the error is the validation's. A 401, an HTML sign-in page (Azure DevOps
 // answers 203 or redirects to its sign-in host for a bad token), an expired
 // token, and the anonymous user (organizations with public projects answer a
 // bad token that way) all give an error wrapping [ErrUnauthorized]. Global
@@ -194,16 +196,6 @@ func (a *AzureDevOps) CheckScopes(ctx context.Context, tok pat.Token, required .
 		return nil, fmt.Errorf("%w: set Config.BaseURL to https://dev.azure.com/ORG (or the collection URL of an Azure DevOps Server), or get the provider from ForURL with a repository URL", ErrNoOrganization)
 	}
 	st := a.state()
-	out, err := a.azDo(ctx, tok, "connectionData", func(ctx context.Context) (azOutcome, error) {
-		return a.connectionData(ctx, st, tok)
-	})
-	if err != nil {
-		return nil, err
-	}
-	if out.err != nil {
-		return nil, out.err
-	}
-	rep := &Report{Provider: a.Name(), Host: a.azHost(), User: out.user, Kind: tok.Kind()}
 
 	// Each distinct probe runs once, however many required scopes need it.
 	type want struct {
@@ -226,9 +218,22 @@ func (a *AzureDevOps) CheckScopes(ctx context.Context, tok pat.Token, required .
 			reads = append(reads, read)
 		}
 	}
-	status := make([]azProbeStatus, len(reads))
-	errs := make([]error, len(reads))
-	var wg sync.WaitGroup
+
+	// Validation and the probes go out together: one round trip in all.
+	// When validation fails, the probes' answers are discarded and the
+	// error is the validation's.
+	var (
+		out    azOutcome
+		cdErr  error
+		status = make([]azProbeStatus, len(reads))
+		errs   = make([]error, len(reads))
+		wg     sync.WaitGroup
+	)
+	wg.Go(func() {
+		out, cdErr = a.azDo(ctx, tok, "connectionData", func(ctx context.Context) (azOutcome, error) {
+			return a.connectionData(ctx, st, tok)
+		})
+	})
 	for i, read := range reads {
 		wg.Go(func() {
 			o, err := a.azDo(ctx, tok, "probe "+read, func(ctx context.Context) (azOutcome, error) {
@@ -238,6 +243,13 @@ func (a *AzureDevOps) CheckScopes(ctx context.Context, tok pat.Token, required .
 		})
 	}
 	wg.Wait()
+	if cdErr != nil {
+		return nil, cdErr
+	}
+	if out.err != nil {
+		return nil, out.err
+	}
+	rep := &Report{Provider: a.Name(), Host: a.azHost(), User: out.user, Kind: tok.Kind()}
 	// The token itself was validated: a probe that failed (network, rate
 	// limit) leaves its scopes unverified, and the Report is returned with
 	// the error.

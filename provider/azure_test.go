@@ -204,8 +204,10 @@ func TestAzureCheckScopesRejected(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %q, want it to say %q", err, tt.want)
 			}
-			if got := s.TotalRequests(); got != 1 {
-				t.Errorf("requests = %d, want 1 (no probe after a rejection)", got)
+			// The probe went out with the validation (one round trip);
+			// its answer was discarded.
+			if got := s.TotalRequests(); got != 2 {
+				t.Errorf("requests = %d, want 2 (connectionData and the probe, together)", got)
 			}
 			azNoSecret(t, tt.tok.Secret(), err)
 		})
@@ -925,4 +927,44 @@ func TestAzureBaseURLWithProjectPath(t *testing.T) {
 	if want := []string{"https://dev.azure.com/contoso/_apis/connectionData"}; !slices.Equal(rt.urls, want) {
 		t.Errorf("requests %q, want %q", rt.urls, want)
 	}
+}
+
+// TestAzureCheckScopesOneRoundTrip: validation and the scope probes are in
+// flight together (DESIGN: one round trip); when validation fails, the
+// error is the validation's and no Report comes back, whatever the probes
+// said.
+func TestAzureCheckScopesOneRoundTrip(t *testing.T) {
+	t.Parallel()
+	s := azFake(t)
+	// Requests sent together overlap within this latency, even on a loaded
+	// machine; requests sent one after another never do.
+	s.SetLatency(500 * time.Millisecond)
+	ctx := context.Background()
+	tok := azToken(t, s, "one-round-trip", azAda("vso.code", "vso.build"))
+	a := azProvider(t, provider.Config{BaseURL: s.OrgURL("contoso"), CacheTTL: -1})
+	s.ResetCounts()
+	rep, err := a.CheckScopes(ctx, tok, "vso.code", "vso.build", "vso.code_write")
+	if err != nil || rep == nil {
+		t.Fatalf("CheckScopes = %v, %v", rep, err)
+	}
+	if n, in := s.TotalRequests(), s.MaxInFlight(); n != 3 || in != 3 {
+		t.Errorf("requests %d, at most %d in flight; want 3 (connectionData + 2 probes), all in flight together", n, in)
+	}
+
+	t.Run("validation fails", func(t *testing.T) {
+		bad := mustToken(t, providertest.Token(pat.AzureDevOps, "one-round-trip-bad"))
+		rep, err := a.CheckScopes(ctx, bad, "vso.code")
+		if !errors.Is(err, provider.ErrUnauthorized) || rep != nil || errors.Is(err, provider.ErrMissingScope) {
+			t.Errorf("bad token: %v, %v; want only the validation's ErrUnauthorized", rep, err)
+		}
+	})
+	t.Run("validation fails, probes succeed", func(t *testing.T) {
+		b := azProvider(t, provider.Config{BaseURL: s.OrgURL("contoso"), CacheTTL: -1, Timeout: 5 * time.Second})
+		s.SetFault(providertest.Fault{Kind: providertest.FaultStatus, Route: "GET connectionData", Status: 500})
+		defer s.SetFault(providertest.Fault{})
+		rep, err := b.CheckScopes(ctx, tok, "vso.code")
+		if err == nil || rep != nil || !strings.Contains(err.Error(), "500") {
+			t.Errorf("connectionData 500: %v, %v; want its error and no Report", rep, err)
+		}
+	})
 }
