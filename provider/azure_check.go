@@ -129,7 +129,7 @@ func (a *AzureDevOps) azPreflight(tok pat.Token) error {
 	if a.api != "" {
 		u, err := url.Parse(a.api)
 		if err != nil {
-			return fmt.Errorf("%w: REST root %q", ErrUnsupportedURL, redactURL(a.api))
+			return fmt.Errorf("%w: REST root %q", ErrUnsupportedURL, withoutUserinfo(a.api))
 		}
 		if err := checkScheme(u); err != nil {
 			return err
@@ -381,7 +381,9 @@ func (a *AzureDevOps) connectionData(ctx context.Context, st *azState, tok pat.T
 	if strings.EqualFold(u.Id.String(), azAnonymousID) {
 		return rejected("Azure DevOps treated the request as anonymous (organization %s has public projects): the token is invalid, revoked, or not valid for this organization", org)
 	}
-	return azOutcome{user: azUserName(u.ProviderDisplayName, u.CustomDisplayName, u.Properties, u.Id.String())}, nil
+	// The name is the server's text: one line, capped, scrubbed.
+	user := pat.Sanitize(azUserName(u.ProviderDisplayName, u.CustomDisplayName, u.Properties, u.Id.String()), maxServerText, tok)
+	return azOutcome{user: user}, nil
 }
 
 // azUserName picks the unique account name ("ada@contoso.example") from the
@@ -471,7 +473,7 @@ func azIsHTML(resp *http.Response, body []byte) bool {
 
 func azContentType(resp *http.Response) string {
 	if ct := resp.Header.Get("Content-Type"); ct != "" {
-		return "Content-Type " + ct
+		return "Content-Type " + pat.Sanitize(ct, maxServerText)
 	}
 	return "no Content-Type"
 }

@@ -60,7 +60,7 @@ func NewGitHub(cfg Config) (*GitHub, error) {
 		g.api = strings.TrimSuffix(a.String(), "/") + "/"
 	}
 	if g.apiURL, err = url.Parse(g.api); err != nil {
-		return nil, fmt.Errorf("%w: API URL %q: %v", ErrUnsupportedURL, redactURL(g.api), err)
+		return nil, fmt.Errorf("%w: API URL %q: %v", ErrUnsupportedURL, withoutUserinfo(g.api), err)
 	}
 	return g, nil
 }
@@ -70,7 +70,7 @@ func NewGitHub(cfg Config) (*GitHub, error) {
 func parseBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("%w: base URL %q is not an absolute http(s) URL", ErrUnsupportedURL, redactURL(raw))
+		return nil, fmt.Errorf("%w: base URL %q is not an absolute http(s) URL", ErrUnsupportedURL, withoutUserinfo(raw))
 	}
 	if err := checkScheme(u); err != nil {
 		return nil, err
@@ -89,23 +89,6 @@ func canonicalHost(u *url.URL) string {
 		host = strings.TrimSuffix(host, ":"+port)
 	}
 	return host
-}
-
-// redactURL returns raw with any user information replaced, for error messages.
-func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		if u.User != nil {
-			u.User = url.User("REDACTED")
-		}
-		return u.String()
-	}
-	if i := strings.LastIndex(raw, "@"); i >= 0 {
-		if j := strings.Index(raw, "://"); j >= 0 && j < i {
-			return raw[:j+3] + "REDACTED" + raw[i:]
-		}
-		return "REDACTED" + raw[i:]
-	}
-	return raw
 }
 
 // Name returns "github".

@@ -135,7 +135,8 @@ func (g *GitHub) fetch(ctx context.Context, key checkcache.Key, tok pat.Token) (
 		var u *github.User
 		u, resp, err = c.Users.Get(ctx, "")
 		if err == nil {
-			login = u.GetLogin()
+			// The login is the server's text: one line, capped, scrubbed.
+			login = pat.Sanitize(u.GetLogin(), maxServerText, tok)
 		}
 	}
 	if err != nil {

@@ -99,6 +99,23 @@ const (
 	maxServerText = 300
 )
 
+// withoutUserinfo returns a configured URL fit for an error message: its
+// user information dropped (not masked), one line, capped.
+func withoutUserinfo(raw string) string {
+	start := 0
+	if j := strings.Index(raw, "://"); j >= 0 {
+		start = j + 3
+	}
+	end := len(raw)
+	if k := strings.IndexAny(raw[start:], "/?#"); k >= 0 {
+		end = start + k
+	}
+	if at := strings.LastIndex(raw[start:end], "@"); at >= 0 {
+		raw = raw[:start] + raw[start+at+1:]
+	}
+	return pat.Sanitize(raw, maxServerText)
+}
+
 // requestOp names a request for errors: its method and escaped path (no
 // query, no user information), cut to one line and capped. After a redirect
 // the path is the server's choice.

@@ -222,3 +222,23 @@ func TestNewHTTPClientRedirectOrigin(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigURLErrorsHoldNoUserinfo: a configured URL that is refused is
+// quoted without its user information, whatever follows it.
+func TestConfigURLErrorsHoldNoUserinfo(t *testing.T) {
+	for _, raw := range []string{
+		"ftp://user:s3cr3t-pw@ghe.example.com/x@y",
+		"http://user:s3cr3t-pw@ghe.example.com",
+		"://user:s3cr3t-pw@ghe.example.com/a@b",
+		"https://user:s3cr3t-pw@ghe.example.com/%zz",
+	} {
+		_, err := provider.NewGitHub(provider.Config{BaseURL: raw})
+		if err == nil {
+			t.Errorf("NewGitHub(%q) accepted", raw)
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cr3t-pw") || strings.Contains(err.Error(), "REDACTED") {
+			t.Errorf("NewGitHub(%q) = %v", raw, err)
+		}
+	}
+}
