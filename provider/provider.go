@@ -267,6 +267,30 @@ func (c Config) checkKey(provider, api, what string, tok pat.Token) checkcache.K
 	return checkcache.KeyOf("patgit check", provider, api, c.Username, what, tok.Secret())
 }
 
+// RefusalError classifies an HTTP answer of status to a request made with
+// tok, as the providers' checks do, for code outside this package that
+// reads answers of its own (a Git endpoint's): the one classifier, the one
+// Retry-After / X-RateLimit-Reset / RateLimit-Reset parser. body must be
+// capped ([MaxResponseBody]; more is ignored). It returns a
+// [*RateLimitError] (429, or 403 with a rate-limit header or message), an
+// [*SSOError] (403 with X-GitHub-SSO "required"), an error wrapping
+// [ErrUnauthorized] (401), a [*HostError] matching [ErrServerError] (5xx),
+// and nil for a success and for the answers each caller words itself (403,
+// 404, other 4xx). The server's text in it is one line, capped and scrubbed
+// of tok in any encoding.
+func RefusalError(host string, status int, h http.Header, body []byte, tok pat.Token) error {
+	r := refusal.Classify(status, h, body, time.Now(), tok)
+	host = pat.Sanitize(host, maxServerText, tok)
+	if r.Kind == refusal.Unauthorized {
+		msg := r.Message
+		if msg == "" {
+			msg = http.StatusText(status)
+		}
+		return fmt.Errorf("%w: %s refused the token (%d %s)", ErrUnauthorized, host, status, msg)
+	}
+	return sharedRefusal(host, host, "request", r)
+}
+
 // sharedRefusal returns the typed error of the refusals every host words
 // alike: *RateLimitError, *SSOError, and a *HostError matching
 // ErrServerError for 5xx (apiHost and op name the request). It returns nil

@@ -213,3 +213,42 @@ func TestRefusalBodyBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusalErrorExported: the classifier's entry for code outside the
+// package gives the typed errors, scrubbed.
+func TestRefusalErrorExported(t *testing.T) {
+	tok := mustToken(t, providertest.Token(pat.GitHubClassic, "exported"))
+	basic := base64.StdEncoding.EncodeToString([]byte("x-access-token:" + tok.Secret()))
+	body := []byte(`{"message":"echo ` + basic + "\\n\\u001b[2J" + `"}`)
+	for _, tc := range []struct {
+		status int
+		h      http.Header
+		check  func(error) bool
+	}{
+		{401, nil, func(err error) bool { return errors.Is(err, provider.ErrUnauthorized) }},
+		{429, http.Header{"Retry-After": {"30"}}, func(err error) bool {
+			var rl *provider.RateLimitError
+			return errors.As(err, &rl) && !rl.Reset.IsZero()
+		}},
+		{403, http.Header{"X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {"2000000000"}}, func(err error) bool {
+			var rl *provider.RateLimitError
+			return errors.As(err, &rl) && rl.Reset.Unix() == 2000000000
+		}},
+		{403, http.Header{"X-Github-Sso": {"required; url=https://github.com/orgs/o/sso"}}, func(err error) bool {
+			var sso *provider.SSOError
+			return errors.As(err, &sso) && sso.URL == "https://github.com/orgs/o/sso"
+		}},
+		{503, nil, func(err error) bool { return errors.Is(err, provider.ErrServerError) }},
+		{403, nil, func(err error) bool { return err == nil }},
+		{404, nil, func(err error) bool { return err == nil }},
+		{200, nil, func(err error) bool { return err == nil }},
+	} {
+		err := provider.RefusalError("github.com", tc.status, tc.h, body, tok)
+		if !tc.check(err) {
+			t.Errorf("%d %v: %v", tc.status, tc.h, err)
+		}
+		if err != nil {
+			cleanError(t, err, tok.Secret())
+		}
+	}
+}
