@@ -256,3 +256,29 @@ func TestPanicAndNilContext(t *testing.T) {
 		t.Errorf("err = %v, want ErrPanic", err)
 	}
 }
+
+// A follower whose own context ends stops waiting at once; the flight and
+// its leader go on.
+func TestFollowerGivesUpAlone(t *testing.T) {
+	c := &Cache{}
+	release := make(chan struct{})
+	started := make(chan struct{})
+	fetch := func(ctx context.Context) (any, error) {
+		close(started)
+		<-release
+		return "v", ctx.Err()
+	}
+	leader := make(chan any)
+	go func() { v, _ := c.Do(context.Background(), KeyOf("k"), time.Minute, 0, fetch); leader <- v }()
+	<-started
+	// A short deadline: this case waits for it, inside the shared flight.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := c.Do(ctx, KeyOf("k"), time.Minute, 0, fetch); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("follower: %v, want context.DeadlineExceeded", err)
+	}
+	close(release)
+	if v := <-leader; v != "v" {
+		t.Errorf("leader got %v", v)
+	}
+}
