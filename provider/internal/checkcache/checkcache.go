@@ -121,9 +121,10 @@ func (c *Cache) Put(key Key, val any, ttl time.Duration) {
 // leader; it is bounded by the leader's deadline and by timeout (<= 0: no
 // bound of its own). Each caller stops waiting when its own ctx ends; a
 // caller whose shared flight ended with the leader's deadline, while its
-// own has not passed, tries once more. The flight looks the key up again
-// before fetching: a caller that missed just as another flight stored its
-// result and ended finds it there instead of fetching again.
+// own has not passed, tries again (at most maxRetries times). The flight
+// looks the key up again before fetching: a caller that missed just as
+// another flight stored its result and ended finds it there instead of
+// fetching again.
 func (c *Cache) Do(ctx context.Context, key Key, ttl, timeout time.Duration, fetch func(context.Context) (any, error)) (any, error) {
 	if ctx == nil {
 		ctx = context.Background()
@@ -149,12 +150,27 @@ func (c *Cache) Do(ctx context.Context, key Key, ttl, timeout time.Duration, fet
 			return nil, ctx.Err()
 		case res = <-ch:
 		}
-		if res.Err != nil && res.Shared && attempt == 0 && ctx.Err() == nil &&
+		if res.Err != nil && res.Shared && attempt < maxRetries && live(ctx) &&
 			(errors.Is(res.Err, context.DeadlineExceeded) || errors.Is(res.Err, context.Canceled)) {
 			continue
 		}
 		return res.Val, res.Err
 	}
+}
+
+// maxRetries bounds how often a caller tries again after shared flights
+// that ended with another caller's deadline.
+const maxRetries = 3
+
+// live reports whether ctx has neither ended nor reached its deadline: a
+// flight bounded by ctx's deadline can end a moment before ctx itself says
+// so, and a caller in that moment must not start another.
+func live(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	d, ok := ctx.Deadline()
+	return !ok || time.Now().Before(d)
 }
 
 // flight runs fetch for the leader ctx: detached from its cancellation,
