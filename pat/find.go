@@ -22,8 +22,10 @@ type Match struct {
 //
 // A token is found only as a whole word: one glued to letters, digits or
 // '_' before it, or continued by them after it, is not reported (an
-// identifier such as "xghp_…" is no token). Tokens separated by
-// punctuation or white space are all reported. What Find reports, by kind:
+// identifier such as "xghp_…" is no token), except after an escaped line
+// break or tab (a backslash and n, r or t) or a percent-encoded byte ("%3D"),
+// which separate words once decoded. Tokens separated by punctuation or
+// white space are all reported. What Find reports, by kind:
 //
 //   - GitHub ghp_, gho_, ghu_, ghr_: the prefix and 36 to 251 letters and
 //     digits; Checked when there are exactly 36 and the checksum holds.
@@ -110,7 +112,7 @@ func (f *finder) find() []Match {
 	t := f.text
 	n := len(t)
 	for i := 0; i < n; {
-		if byteClass[t[i]]&cAlnum == 0 || i > 0 && byteClass[t[i-1]]&cWord != 0 {
+		if byteClass[t[i]]&cAlnum == 0 || i > 0 && byteClass[t[i-1]]&cWord != 0 && !afterEscape(t, i) {
 			i++
 			continue
 		}
@@ -118,10 +120,25 @@ func (f *finder) find() []Match {
 			i = end
 			continue
 		}
-		for i++; i < n && byteClass[t[i]]&cWord != 0; i++ {
+		for i++; i < n && byteClass[t[i]]&cWord != 0 && !afterEscape(t, i); i++ {
 		}
 	}
 	return f.out
+}
+
+// afterEscape reports whether t[i] follows an escaped separator: a line
+// break or tab written as "\n", "\r" or "\t" (a JSON string, a log line)
+// or a percent-encoded byte "%HH" (a URL, a form body). A word starts
+// there: "\nghp_…" and "token%3Dghp_…" hold a token.
+func afterEscape(t []byte, i int) bool {
+	if i >= 2 && t[i-2] == '\\' && (t[i-1] == 'n' || t[i-1] == 'r' || t[i-1] == 't') {
+		return true
+	}
+	return i >= 3 && t[i-3] == '%' && isHexDigit(t[i-2]) && isHexDigit(t[i-1])
+}
+
+func isHexDigit(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
 // at looks for a token starting at i, a letter or digit that starts a word.
