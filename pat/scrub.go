@@ -15,6 +15,9 @@ import (
 // scrubbed raw and percent-encoded.
 const minEncodedMatch = 10
 
+// minTailMatch is the shortest tail of a raw secret Scrub searches for.
+const minTailMatch = 12
+
 // maxDecodeLevels is how many times Scrub undoes percent-encoding (and
 // JSON's "\/" and "\u00XX" escapes): twice catches "%2541" for "A".
 const maxDecodeLevels = 2
@@ -63,10 +66,23 @@ func (t Token) Scrub(text string) string {
 
 // scrubber collects the spans of text to mask.
 type scrubber struct {
-	raw     string   // the secret
-	encoded []string // its base64 cores and hex forms
-	spans   []span   // in original offsets, unordered
+	raw     []pattern // the secret, and its tail
+	encoded []pattern // its base64 cores and hex forms, and their tails
+	spans   []span    // in original offsets, unordered
 }
+
+// pattern is a string to search for. A tail (back > 0) is a pattern without
+// its first bytes: an escape that starts before a match may swallow up to 4
+// of them when the text is decoded ("%0" before "e…" reads as "%0e"), so
+// tails are searched too and their matches reach back over back bytes.
+type pattern struct {
+	s    string
+	back int
+}
+
+// tailCut is how many leading bytes a tail drops: the most an escape
+// starting before a match can swallow ("\u" before "00XX…").
+const tailCut = 4
 
 type span struct {
 	start, end int
@@ -77,10 +93,17 @@ type span struct {
 // that fills whole 3-byte groups at each alignment, in both alphabets, and
 // sec in hexadecimal.
 func (sc *scrubber) patterns(sec string) {
-	sc.raw = sec
+	sc.raw = append(sc.raw, pattern{sec, 0})
+	if len(sec)-tailCut >= minTailMatch {
+		sc.raw = append(sc.raw, pattern{sec[tailCut:], tailCut})
+	}
 	add := func(p string) {
-		if len(p) >= minEncodedMatch && !slices.Contains(sc.encoded, p) {
-			sc.encoded = append(sc.encoded, p)
+		if len(p) < minEncodedMatch || slices.Contains(sc.encoded, pattern{p, 0}) {
+			return
+		}
+		sc.encoded = append(sc.encoded, pattern{p, 0})
+		if len(p)-tailCut >= minEncodedMatch {
+			sc.encoded = append(sc.encoded, pattern{p[tailCut:], tailCut})
 		}
 	}
 	for align := range 3 {
@@ -107,23 +130,26 @@ func (sc *scrubber) collect(view string, offs []int) {
 		}
 		return offs[i]
 	}
-	for from := 0; ; {
-		i := strings.Index(view[from:], sc.raw)
-		if i < 0 {
-			break
+	for _, p := range sc.raw {
+		last := 0
+		for from := 0; ; {
+			i := strings.Index(view[from:], p.s)
+			if i < 0 {
+				break
+			}
+			start, end := max(last, i+from-p.back), i+from+len(p.s)
+			sc.spans = append(sc.spans, span{orig(start), orig(end), true})
+			last, from = end, end
 		}
-		i += from
-		sc.spans = append(sc.spans, span{orig(i), orig(i + len(sc.raw)), true})
-		from = i + len(sc.raw)
 	}
 	for _, p := range sc.encoded {
 		last := 0 // runs do not reach back past the previous one
 		for from := 0; ; {
-			i := strings.Index(view[from:], p)
+			i := strings.Index(view[from:], p.s)
 			if i < 0 {
 				break
 			}
-			start, end := i+from, i+from+len(p)
+			start, end := max(last, i+from-p.back), i+from+len(p.s)
 			for start > last && isBase64Byte(view[start-1]) {
 				start--
 			}
@@ -146,7 +172,7 @@ func (sc *scrubber) apply(text, redacted string) string {
 		cur := sc.spans[i]
 		for i++; i < len(sc.spans) && sc.spans[i].start <= cur.end; i++ {
 			cur.end = max(cur.end, sc.spans[i].end)
-			cur.raw = cur.raw && sc.spans[i].raw
+			cur.raw = cur.raw || sc.spans[i].raw
 		}
 		b.WriteString(text[pos:cur.start])
 		if cur.raw {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -278,4 +279,29 @@ func BenchmarkScrub(b *testing.B) {
 			})
 		}
 	}
+}
+
+// FuzzScrub surrounds an encoded secret with fuzzed text: whatever is
+// around it, no piece of the secret survives.
+func FuzzScrub(f *testing.F) {
+	f.Add("Authorization: Basic ", " end", uint8(0), uint8(3))
+	f.Add("%", "%2", uint8(5), uint8(0))
+	f.Add(`{"m":"\`, `\u00"}`, uint8(9), uint8(1))
+	f.Add("", "", uint8(200), uint8(6))
+	secrets := []string{genToken(GitHubClassic, "fuzz-scrub"), genToken(AzureDevOpsEntra, "fuzz-scrub"), genToken(GitLabPersonal, "fuzz-scrub")}
+	f.Fuzz(func(t *testing.T, before, after string, mode, user uint8) {
+		sec := secrets[int(mode)%len(secrets)]
+		tok := mustNew(t, sec)
+		encs := encodings(sec, rand.New(rand.NewPCG(uint64(mode), uint64(user))))
+		names := make([]string, 0, len(encs))
+		for name := range encs {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		enc := encs[names[int(mode)*7%len(names)]]
+		got := tok.Scrub(before + enc + after)
+		if msg := scrubLeak(got, sec); msg != "" && scrubLeak(before+after, sec) == "" {
+			t.Fatalf("%s: Scrub(%q) = %q", msg, before+enc+after, got)
+		}
+	})
 }

@@ -110,7 +110,12 @@ type MalformedError struct {
 	Reason string
 }
 
-func (e *MalformedError) Error() string { return "pat: token is malformed: " + e.Reason }
+func (e *MalformedError) Error() string {
+	if e == nil {
+		return ErrMalformed.Error()
+	}
+	return "pat: token is malformed: " + e.Reason
+}
 
 // Is reports whether target is [ErrMalformed].
 func (e *MalformedError) Is(target error) bool { return target == ErrMalformed }
@@ -201,6 +206,9 @@ type ChecksumError struct {
 }
 
 func (e *ChecksumError) Error() string {
+	if e == nil {
+		return ErrChecksum.Error()
+	}
 	return "pat: " + e.Kind.String() + " token fails its checksum: " + e.Reason
 }
 
