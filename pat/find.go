@@ -112,7 +112,7 @@ func (f *finder) find() []Match {
 	t := f.text
 	n := len(t)
 	for i := 0; i < n; {
-		if byteClass[t[i]]&cAlnum == 0 || i > 0 && byteClass[t[i-1]]&cWord != 0 && !afterEscape(t, i) {
+		if byteClass[t[i]]&cAlnum == 0 || i > 0 && byteClass[t[i-1]]&cWord != 0 {
 			i++
 			continue
 		}
@@ -120,21 +120,32 @@ func (f *finder) find() []Match {
 			i = end
 			continue
 		}
-		for i++; i < n && byteClass[t[i]]&cWord != 0 && !afterEscape(t, i); i++ {
+		if j := escapeEnd(t, i); j > i && j < n && byteClass[t[j]]&cAlnum != 0 {
+			if end, ok := f.at(j); ok {
+				i = end
+				continue
+			}
+		}
+		for i++; i < n && byteClass[t[i]]&cWord != 0; i++ {
 		}
 	}
 	return f.out
 }
 
-// afterEscape reports whether t[i] follows an escaped separator: a line
-// break or tab written as "\n", "\r" or "\t" (a JSON string, a log line)
-// or a percent-encoded byte "%HH" (a URL, a form body). A word starts
-// there: "\nghp_…" and "token%3Dghp_…" hold a token.
-func afterEscape(t []byte, i int) bool {
-	if i >= 2 && t[i-2] == '\\' && (t[i-1] == 'n' || t[i-1] == 'r' || t[i-1] == 't') {
-		return true
+// escapeEnd returns where a word that starts at i begins once decoded: past
+// the n, r or t of an escaped line break or tab (a backslash before i: a
+// JSON string, a log line) or past the two hex digits of a percent-encoded
+// byte ('%' before i: a URL, a form body), so that "\nghp_…" and
+// "token%3Dghp_…" hold a token. Else i.
+func escapeEnd(t []byte, i int) int {
+	switch {
+	case i == 0:
+	case t[i-1] == '\\' && (t[i] == 'n' || t[i] == 'r' || t[i] == 't'):
+		return i + 1
+	case t[i-1] == '%' && i+1 < len(t) && isHexDigit(t[i]) && isHexDigit(t[i+1]):
+		return i + 2
 	}
-	return i >= 3 && t[i-3] == '%' && isHexDigit(t[i-2]) && isHexDigit(t[i-1])
+	return i
 }
 
 func isHexDigit(c byte) bool {
