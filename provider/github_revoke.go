@@ -137,8 +137,8 @@ func revocable(k pat.Kind) bool {
 // fake server (providertest serves github.com's behaviour of the endpoint
 // under its API URL).
 //
-// The zero GitHub returns an error, never panics; no tokens: nil, no
-// request.
+// The zero GitHub and a nil context return an error, never panic; no
+// tokens: nil, no request.
 func (g *GitHub) Revoke(ctx context.Context, tokens ...pat.Token) error {
 	if g == nil || g.apiURL == nil || g.client == nil {
 		return fmt.Errorf("%w: the GitHub provider was not made with NewGitHub", ErrRevokeUnsupported)
@@ -146,6 +146,9 @@ func (g *GitHub) Revoke(ctx context.Context, tokens ...pat.Token) error {
 	if g.host != "github.com" {
 		return fmt.Errorf("%w: %s is GitHub Enterprise (its revocation API needs an authenticated request, not supported yet); revoke the token in the owner's settings at %s or ask the instance's administrator",
 			ErrRevokeUnsupported, g.host, g.settingsURL())
+	}
+	if ctx == nil {
+		return fmt.Errorf("github %s: Revoke: nil context", g.host)
 	}
 	secrets := make([]string, 0, len(tokens))
 	seen := make(map[string]bool, len(tokens))

@@ -197,6 +197,10 @@ func TestRevokeZeroValue(t *testing.T) {
 		}
 	}
 	s := ghFake(t)
+	var nilCtx context.Context
+	if err := dotcom(t, s.APIURL, provider.Config{}).Revoke(nilCtx, tok); err == nil {
+		t.Error("Revoke with a nil context succeeded")
+	}
 	if err := dotcom(t, s.APIURL, provider.Config{}).Revoke(context.Background()); err != nil || s.TotalRequests() != 0 {
 		t.Errorf("Revoke of nothing: %v, %d requests", err, s.TotalRequests())
 	}

@@ -4,7 +4,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -23,8 +22,12 @@ func TestFalsePositivesOnRealCorpora(t *testing.T) {
 	if err != nil {
 		t.Skipf("not in a git repository: %v", err)
 	}
+	goroot, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Fatalf("go env GOROOT: %v", err)
+	}
 	for name, args := range map[string][]string{
-		"Go source tree": {filepath.Join(runtime.GOROOT(), "src")},
+		"Go source tree": {filepath.Join(strings.TrimSpace(string(goroot)), "src")},
 		"own history":    {"-history", strings.TrimSpace(string(top))},
 	} {
 		r := runScan(t, t.TempDir(), "", args...)
