@@ -246,8 +246,8 @@ func printFinding(w io.Writer, f finding, asJSON bool) {
 	fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", f.Status, f.Kind, f.Location, f.Token)
 }
 
-// scanPath scans a file, a directory tree (.git directories and symbolic
-// links skipped) or, for "-", standard input.
+// scanPath scans a file, a directory tree (.git directories, symbolic links
+// and special files in it skipped) or, for "-", standard input.
 func scanPath(s *scanner, p string, stdin io.Reader) {
 	if p == "-" {
 		data, err := io.ReadAll(io.LimitReader(stdin, maxFileSize+1))
@@ -260,6 +260,12 @@ func scanPath(s *scanner, p string, stdin io.Reader) {
 			return
 		}
 		s.scanBytes(data, "<stdin>", "")
+		return
+	}
+	if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+		// A path named on the command line is read whatever it is: a
+		// symbolic link, a named pipe, a process substitution.
+		scanFile(s, p)
 		return
 	}
 	err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {

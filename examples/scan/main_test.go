@@ -340,3 +340,24 @@ func TestUsage(t *testing.T) {
 		t.Errorf("-history outside a repository: exit %d, want %d", r.code, exitUsage)
 	}
 }
+
+func TestNamedSymlinkIsRead(t *testing.T) {
+	dir := t.TempDir()
+	classic := providertest.Token(pat.GitHubClassic, "link")
+	write(t, filepath.Join(dir, "real.txt"), classic)
+	if err := os.Symlink("real.txt", filepath.Join(dir, "link.txt")); err != nil {
+		t.Skipf("no symbolic links: %v", err)
+	}
+	if err := os.Symlink("real.txt", filepath.Join(dir, "sub-link.txt")); err != nil {
+		t.Fatal(err)
+	}
+	r := runScan(t, dir, "", "link.txt")
+	if r.code != exitFound || !strings.HasPrefix(r.stdout, "checked\tgithub-classic\tlink.txt:1:1\t") {
+		t.Errorf("a symbolic link named on the command line: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// In a directory, links are not followed: the file is reported once.
+	r = runScan(t, dir, "", ".")
+	if got := lines(r.stdout); len(got) != 1 || !strings.Contains(got[0], "real.txt") {
+		t.Errorf("directory with a link:\n%s", r.stdout)
+	}
+}
