@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"strconv"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/patgit/patgit/pat"
+	"github.com/patgit/patgit/provider/internal/refusal"
 )
 
 // GitHub's credential revocation API limits.
@@ -150,7 +150,7 @@ func (g *GitHub) Revoke(ctx context.Context, tokens ...pat.Token) error {
 	if ctx == nil {
 		return fmt.Errorf("github %s: Revoke: nil context", g.host)
 	}
-	secrets := make([]string, 0, len(tokens))
+	unique := make([]pat.Token, 0, len(tokens))
 	seen := make(map[string]bool, len(tokens))
 	for i, tok := range tokens {
 		if err := refuseRevoke(i, tok); err != nil {
@@ -158,20 +158,19 @@ func (g *GitHub) Revoke(ctx context.Context, tokens ...pat.Token) error {
 		}
 		if s := tok.Secret(); !seen[s] {
 			seen[s] = true
-			secrets = append(secrets, s)
+			unique = append(unique, tok)
 		}
 	}
-	if len(secrets) == 0 {
+	if len(unique) == 0 {
 		return nil
 	}
-	batches := (len(secrets) + RevokeBatch - 1) / RevokeBatch
+	batches := (len(unique) + RevokeBatch - 1) / RevokeBatch
 	if batches > RevokeRequestsPerHour {
 		return &RateLimitError{Host: g.host, Message: fmt.Sprintf("%d tokens need %d requests and github.com takes %d an hour: revoke at most %d at a time",
-			len(secrets), batches, RevokeRequestsPerHour, RevokeBatch*RevokeRequestsPerHour)}
+			len(unique), batches, RevokeRequestsPerHour, RevokeBatch*RevokeRequestsPerHour)}
 	}
-	for i := 0; i < len(secrets); i += RevokeBatch {
-		batch := secrets[i:min(i+RevokeBatch, len(secrets))]
-		if err := g.revokeBatch(ctx, batch, tokens, i); err != nil {
+	for i := 0; i < len(unique); i += RevokeBatch {
+		if err := g.revokeBatch(ctx, unique[:min(i+RevokeBatch, len(unique))], i); err != nil {
 			return err
 		}
 	}
@@ -197,23 +196,24 @@ func refuseRevoke(i int, tok pat.Token) error {
 	return nil
 }
 
-// revokeMessageMax bounds the server message a RevokeError shows; a longer
-// one is not shown at all.
-const revokeMessageMax = 1 << 10
-
-// revokeBatch sends one revocation request; sent is how many tokens earlier
-// requests handed over, tokens every token of the call (for scrubbing).
-func (g *GitHub) revokeBatch(ctx context.Context, batch []string, tokens []pat.Token, sent int) error {
+// revokeBatch sends one revocation request, for sent[from:]: the tokens
+// before from went in earlier requests to the same API, and are scrubbed
+// from its answer too.
+func (g *GitHub) revokeBatch(ctx context.Context, sent []pat.Token, from int) error {
+	batch := sent[from:]
+	creds := make([]string, len(batch))
+	for i, t := range batch {
+		creds[i] = t.Secret()
+	}
 	body, err := json.Marshal(struct {
 		Credentials []string `json:"credentials"`
-	}{batch})
+	}{creds})
 	if err != nil {
 		return fmt.Errorf("github %s: encoding the revocation request: %w", g.host, err)
 	}
-	endpoint := g.api + "credentials/revoke"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.api+"credentials/revoke", bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("%w: API URL %q: %v", ErrUnsupportedURL, redactURL(g.api), err)
+		return fmt.Errorf("%w: API URL %q: %v", ErrUnsupportedURL, g.api, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/vnd.github+json")
@@ -227,79 +227,59 @@ func (g *GitHub) revokeBatch(ctx context.Context, batch []string, tokens []pat.T
 	resp, err := c.Do(req)
 	if err != nil {
 		var he *HostError
-		if errors.As(err, &he) {
+		var uerr *url.Error
+		switch {
+		case errors.As(err, &he):
 			return he
-		}
-		if ctx.Err() != nil {
+		case ctx.Err() != nil:
 			return &HostError{Host: g.apiURL.Host, Op: op, Attempts: 1, Err: ctx.Err()}
+		case errors.As(err, &uerr):
+			err = uerr.Err
 		}
-		return &HostError{Host: g.apiURL.Host, Op: op, Attempts: 1, Err: errors.New(pat.Sanitize(err.Error(), 300, tokens...))}
+		return &HostError{Host: g.apiURL.Host, Op: op, Attempts: 1, Err: err}
 	}
 	defer resp.Body.Close()
-	raw, rerr := io.ReadAll(io.LimitReader(resp.Body, revokeBodyCap))
-	if resp.StatusCode == http.StatusAccepted || resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusNoContent {
+	switch resp.StatusCode {
+	case http.StatusAccepted, http.StatusOK, http.StatusNoContent:
 		return nil
 	}
-	if rerr != nil {
-		var he *HostError
-		if errors.As(rerr, &he) {
-			return he
-		}
-	}
-	return g.revokeRefusal(resp, revokeMessage(raw, tokens), sent)
+	raw, _ := refusal.ReadBody(resp.Body)
+	return g.revokeRefusal(resp.StatusCode, resp.Header, raw, sent, from, op)
 }
 
-// revokeBodyCap bounds how much of a refusal's body is read.
-const revokeBodyCap = 64 << 10
-
-// revokeMessage returns the "message" of a GitHub error body, one line,
-// scrubbed of every token; "" when there is none or it is too long to show.
-func revokeMessage(raw []byte, tokens []pat.Token) string {
-	var e struct {
-		Message string `json:"message"`
+// revokeRefusal turns a refused revocation request into an error with the
+// one classifier: rate limits (also github.com's 422 with an exhausted
+// window, and any answer with Retry-After) to *RateLimitError, 5xx to
+// *HostError, anything else to *RevokeError. The server's message is
+// scrubbed of every token sent to it.
+func (g *GitHub) revokeRefusal(status int, h http.Header, body []byte, sent []pat.Token, from int, op string) error {
+	now := time.Now()
+	r := refusal.Classify(status, h, body, now, sent[from:]...)
+	// The message is short by now: scrub the earlier requests' tokens too.
+	r.Message = pat.Sanitize(r.Message, refusal.MaxMessage, sent[:from]...)
+	if r.Kind != refusal.RateLimited && (h.Get("X-RateLimit-Remaining") == "0" || h.Get("Retry-After") != "") {
+		// github.com answers the 61st request of an hour with 422
+		// "Validation failed, or the endpoint has been spammed." and an
+		// exhausted window.
+		r.Kind, r.Secondary, r.Reset = refusal.RateLimited, h.Get("Retry-After") != "", refusal.Reset(h, now)
 	}
-	if json.Unmarshal(raw, &e) != nil || e.Message == "" || len(e.Message) > revokeMessageMax {
-		return ""
-	}
-	return pat.Sanitize(e.Message, 300, tokens...)
-}
-
-// revokeRefusal maps a refused revocation request to an error: rate limits
-// (X-RateLimit-Remaining: 0 or a Retry-After, whatever the status, and
-// 429) to *RateLimitError, 5xx to *HostError, anything else to
-// *RevokeError.
-func (g *GitHub) revokeRefusal(resp *http.Response, message string, sent int) error {
-	h := resp.Header
-	code := resp.StatusCode
-	retryAfter, hasRetry := parseRetryAfter(h.Get("Retry-After"))
-	if h.Get("X-RateLimit-Remaining") == "0" || hasRetry || code == http.StatusTooManyRequests {
-		e := &RateLimitError{Host: g.host, Secondary: hasRetry, Message: message}
-		if hasRetry {
-			e.Reset = time.Now().Add(retryAfter).UTC().Truncate(time.Second)
-		} else if n, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil && n > 0 {
-			e.Reset = time.Unix(n, 0).UTC()
+	if err := sharedRefusal(g.host, g.apiURL.Host, op, r); err != nil {
+		var rl *RateLimitError
+		if errors.As(err, &rl) && from > 0 {
+			rl.Message = strings.TrimSpace(rl.Message + fmt.Sprintf(" (%d tokens were revoked by earlier requests)", from))
 		}
-		if sent > 0 {
-			e.Message = strings.TrimSpace(e.Message + fmt.Sprintf(" (%d tokens were revoked by earlier requests)", sent))
-		}
-		return e
+		return err
 	}
-	if code >= 500 {
-		return &HostError{Host: g.apiURL.Host, Op: "POST " + g.apiURL.Path + "credentials/revoke", Status: code, Attempts: 1,
-			Err: fmt.Errorf("%w: the host answered %d", ErrServerError, code)}
-	}
-	e := &RevokeError{Host: g.host, Status: code, Message: message, Sent: sent}
-	switch code {
-	case http.StatusForbidden:
+	e := &RevokeError{Host: g.host, Status: status, Message: r.Message, Sent: from}
+	switch {
+	case status == http.StatusForbidden:
 		e.Hint = "github.com refuses authenticated revocation requests: check that Config.HTTPClient adds no Authorization header"
-	case http.StatusNotFound, http.StatusMethodNotAllowed:
+	case status == http.StatusNotFound, status == http.StatusMethodNotAllowed:
 		e.Hint = "the API at " + g.api + " has no credential revocation endpoint; check Config.APIURL"
-	case http.StatusUnprocessableEntity:
+	case status == http.StatusUnprocessableEntity:
 		e.Hint = "GitHub takes at most 1000 well-formed tokens a request and a limited number of requests an hour"
-	default:
-		if code >= 300 && code < 400 {
-			e.Hint = "the API redirected the request, which is never followed for a request holding tokens; check Config.APIURL"
-		}
+	case status >= 300 && status < 400:
+		e.Hint = "the API redirected the request, which is never followed for a request holding tokens; check Config.APIURL"
 	}
 	return e
 }
