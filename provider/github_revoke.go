@@ -243,7 +243,12 @@ func (g *GitHub) revokeBatch(ctx context.Context, sent []pat.Token, from int) er
 	case http.StatusAccepted, http.StatusOK, http.StatusNoContent:
 		return nil
 	}
-	raw, _ := refusal.ReadBody(resp.Body)
+	raw, err := refusal.ReadBody(resp.Body)
+	if errors.Is(err, refusal.ErrTooLarge) {
+		// A refusal longer than the cap is hostile, and its cut may end in
+		// part of a token that no scrubber recognises: show none of it.
+		raw = nil
+	}
 	return g.revokeRefusal(resp.StatusCode, resp.Header, raw, sent, from, op)
 }
 

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patgit/patgit/internal/testkit"
 	"github.com/patgit/patgit/pat"
 	"github.com/patgit/patgit/provider"
 	"github.com/patgit/patgit/provider/providertest"
@@ -97,7 +98,7 @@ func TestRevokeIsUnauthenticated(t *testing.T) {
 	if s.Revoked(secret) {
 		t.Error("an authenticated request revoked the token")
 	}
-	ghNoSecret(t, secret, err)
+	testkit.NoLeak(t, "Revoke error", err, secret)
 }
 
 func TestRevokeSplitsBatchesAndDeduplicates(t *testing.T) {
@@ -158,7 +159,7 @@ func TestRevokeRefusesBeforeAnyRequest(t *testing.T) {
 				t.Errorf("Index = %d, want 1", ne.Index)
 			}
 			if c.tok.Secret() != "" {
-				ghNoSecret(t, c.tok.Secret(), err)
+				testkit.NoLeak(t, "Revoke error", err, c.tok.Secret())
 			}
 		})
 	}
@@ -318,7 +319,7 @@ func TestRevokeHostileAnswers(t *testing.T) {
 				t.Fatal("Revoke succeeded")
 			}
 			c.check(t, err)
-			ghNoSecret(t, secret, err)
+			testkit.NoLeak(t, "Revoke error", err, secret)
 		})
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/patgit/patgit/internal/testkit"
 	"github.com/patgit/patgit/pat"
 	"github.com/patgit/patgit/provider"
 	"github.com/patgit/patgit/provider/providertest"
@@ -83,14 +84,12 @@ func runScan(t *testing.T, dir, stdin string, args ...string) result {
 	return result{code, out.String(), errb.String()}
 }
 
-// noSecret fails the test if any secret shows in the program's output.
+// noSecret fails the test if any secret shows, in any encoding, in the
+// program's output.
 func noSecret(t *testing.T, r result, secrets ...string) {
 	t.Helper()
-	for _, s := range secrets {
-		if strings.Contains(r.stdout, s) || strings.Contains(r.stderr, s) || strings.Contains(r.stdout, s[4:20]) {
-			t.Errorf("output holds a secret:\n%s\n%s", r.stdout, r.stderr)
-		}
-	}
+	testkit.NoLeak(t, "stdout", r.stdout, secrets...)
+	testkit.NoLeak(t, "stderr", r.stderr, secrets...)
 }
 
 func needGit(t *testing.T) {
