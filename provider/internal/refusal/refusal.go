@@ -177,8 +177,10 @@ func RetryAfter(v string, now time.Time) (time.Duration, bool) {
 // percent-decoded), else a short text/plain body. It is sanitized: one
 // line, no control characters, at most MaxMessage bytes, tokens scrubbed.
 func Message(h http.Header, body []byte, tokens ...pat.Token) string {
-	if len(body) > MaxBody {
-		body = body[:MaxBody]
+	if len(body) >= MaxBody {
+		// A body cut at the cap may end in part of a token, which no
+		// scrubber recognises: drop its last word.
+		body = cutTail(body[:MaxBody])
 	}
 	var msg string
 	var j struct {
@@ -213,6 +215,22 @@ func Message(h http.Header, body []byte, tokens ...pat.Token) string {
 
 // jsonText returns a JSON string's value, or the text of any other JSON
 // value (GitLab's messages may be objects); "" for none.
+// cutTail drops the trailing run of bytes that may belong to a token or
+// one of its encodings (letters, digits and the punctuation of base64,
+// percent-encoding and token formats).
+func cutTail(b []byte) []byte {
+	i := len(b)
+	for i > 0 {
+		c := b[i-1]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_-+/=%.\\", c) >= 0 {
+			i--
+			continue
+		}
+		break
+	}
+	return b[:i]
+}
+
 func jsonText(raw json.RawMessage) string {
 	if len(raw) == 0 || string(raw) == "null" {
 		return ""

@@ -181,3 +181,21 @@ func TestReadBodyBounded(t *testing.T) {
 		t.Errorf("short body: %d bytes", len(b))
 	}
 }
+
+func TestMessageDropsPartialTokenAtCut(t *testing.T) {
+	tok, err := pat.New("ghp_" + strings.Repeat("a1B2c", 6) + pat.Checksum(strings.Repeat("a1B2c", 6)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for shift := range 40 {
+		body := []byte(strings.Repeat(" ", shift) + strings.Repeat(tok.Secret(), MaxBody/len(tok.Secret())+2))
+		body = body[:MaxBody]
+		h := http.Header{"Content-Type": {"text/plain"}}
+		msg := Message(h, body, tok)
+		for n := 8; n < len(tok.Secret()); n++ {
+			if strings.Contains(msg, tok.Secret()[:n]) {
+				t.Fatalf("shift %d: message holds %d bytes of the token: %q", shift, n, msg)
+			}
+		}
+	}
+}
