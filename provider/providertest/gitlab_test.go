@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patgit/patgit/pat"
 	"github.com/patgit/patgit/provider/providertest"
 )
 
@@ -96,7 +97,20 @@ func TestGitLabTokenShapes(t *testing.T) {
 	if b, err := base64.RawURLEncoding.DecodeString(parts[1]); err != nil || json.Unmarshal(b, &claims) != nil || claims.Exp != exp.Unix() {
 		t.Errorf("job claims %s: %+v %v", parts[1], claims, err)
 	}
-	if o := providertest.GitLabOAuthToken("a"); len(o) != 64 {
+	for secret, kind := range map[string]pat.Kind{p: pat.GitLabPersonal, providertest.GitLabLegacyPersonalToken("a"): pat.GitLabPersonal,
+		providertest.GitLabDeployToken("a"): pat.GitLabDeploy, j: pat.GitLabJob} {
+		tok, err := pat.New(secret)
+		if err != nil || tok.Kind() != kind || tok.Validate() != nil {
+			t.Errorf("%s: kind %v, validate %v, %v", secret[:8], tok.Kind(), tok.Validate(), err)
+		}
+		if providertest.Token(kind, "a") != map[pat.Kind]string{pat.GitLabPersonal: p, pat.GitLabDeploy: providertest.GitLabDeployToken("a"), pat.GitLabJob: providertest.GitLabJobToken("a", time.Time{})}[kind] {
+			t.Errorf("Token(%v) differs from its GitLab generator", kind)
+		}
+	}
+	if tok, _ := pat.New(j); !tok.ExpiresAt().Equal(exp) {
+		t.Errorf("job token ExpiresAt %v, want %v", tok.ExpiresAt(), exp)
+	}
+	if o := providertest.GitLabOAuthToken("a"); len(o) != 64 || pat.Identify(o) != pat.Unknown {
 		t.Errorf("oauth: %s", o)
 	}
 }
@@ -107,8 +121,8 @@ func TestGitLabServerSelfAndUser(t *testing.T) {
 	now := time.Date(2026, 6, 30, 23, 59, 59, 0, time.UTC)
 	var mu sync.Mutex
 	s.SetClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
-	pat := providertest.GitLabPersonalToken("self")
-	s.AddToken(pat, providertest.GitLabToken{Username: "ada", Name: "ci", Scopes: []string{"read_api", "write_repository"}, ExpiresAt: "2026-07-01"})
+	personal := providertest.GitLabPersonalToken("self")
+	s.AddToken(personal, providertest.GitLabToken{Username: "ada", Name: "ci", Scopes: []string{"read_api", "write_repository"}, ExpiresAt: "2026-07-01"})
 	repoOnly := providertest.GitLabPersonalToken("repo-only")
 	s.AddToken(repoOnly, providertest.GitLabToken{Username: "bob", Scopes: []string{"read_repository"}})
 	oauth := providertest.GitLabOAuthToken("self")
@@ -118,7 +132,7 @@ func TestGitLabServerSelfAndUser(t *testing.T) {
 	deploy := providertest.GitLabDeployToken("self")
 	s.AddToken(deploy, providertest.GitLabToken{Type: providertest.GitLabDeploy, Scopes: []string{"read_repository"}})
 
-	r := glGet(t, "GET", s.APIURL+"personal_access_tokens/self", map[string]string{"PRIVATE-TOKEN": pat})
+	r := glGet(t, "GET", s.APIURL+"personal_access_tokens/self", map[string]string{"PRIVATE-TOKEN": personal})
 	if r.code != 200 || r.header.Get("Content-Type") != "application/json" {
 		t.Fatalf("self: %d %s", r.code, r.body)
 	}
@@ -143,7 +157,7 @@ func TestGitLabServerSelfAndUser(t *testing.T) {
 		t.Errorf("self with read_repository, private_token=: %d %s", r.code, r.body)
 	}
 	// Bearer takes personal and OAuth tokens; /self refuses OAuth ones.
-	if r = glGet(t, "GET", s.APIURL+"personal_access_tokens/self", map[string]string{"Authorization": "Bearer " + pat}); r.code != 200 {
+	if r = glGet(t, "GET", s.APIURL+"personal_access_tokens/self", map[string]string{"Authorization": "Bearer " + personal}); r.code != 200 {
 		t.Errorf("Bearer PAT: %d", r.code)
 	}
 	r = glGet(t, "GET", s.APIURL+"personal_access_tokens/self", map[string]string{"Authorization": "Bearer " + oauth})
@@ -151,7 +165,7 @@ func TestGitLabServerSelfAndUser(t *testing.T) {
 		t.Errorf("OAuth on /self: %d %s", r.code, r.body)
 	}
 	// /user: api, read_api or read_user.
-	r = glGet(t, "GET", s.APIURL+"user", map[string]string{"PRIVATE-TOKEN": pat})
+	r = glGet(t, "GET", s.APIURL+"user", map[string]string{"PRIVATE-TOKEN": personal})
 	var u struct {
 		Username string `json:"username"`
 		ID       int    `json:"id"`
@@ -171,7 +185,7 @@ func TestGitLabServerSelfAndUser(t *testing.T) {
 	for name, hdr := range map[string]map[string]string{
 		"none":                   nil,
 		"unknown":                {"PRIVATE-TOKEN": providertest.GitLabPersonalToken("nope")},
-		"basic is not for API":   {"Authorization": basic("ada", pat)},
+		"basic is not for API":   {"Authorization": basic("ada", personal)},
 		"deploy token":           {"PRIVATE-TOKEN": deploy},
 		"OAuth in PRIVATE-TOKEN": {"PRIVATE-TOKEN": oauth},
 	} {
@@ -189,7 +203,7 @@ func TestGitLabServerSelfAndUser(t *testing.T) {
 	mu.Lock()
 	now = time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
 	mu.Unlock()
-	r = glGet(t, "GET", s.APIURL+"personal_access_tokens/self", map[string]string{"PRIVATE-TOKEN": pat})
+	r = glGet(t, "GET", s.APIURL+"personal_access_tokens/self", map[string]string{"PRIVATE-TOKEN": personal})
 	if r.code != 401 || r.body != `{"error":"invalid_token","error_description":"Token is expired. You can either do re-authorization or token refresh."}`+"\n" {
 		t.Errorf("expired: %d %s", r.code, r.body)
 	}
@@ -211,8 +225,8 @@ func TestGitLabServerJobAndProjects(t *testing.T) {
 	s.AddToken(job, providertest.GitLabToken{Type: providertest.GitLabJob, Username: "runner-user", JobProject: "acme/app"})
 	done := providertest.GitLabJobToken("done", time.Time{})
 	s.AddToken(done, providertest.GitLabToken{Type: providertest.GitLabJob, JobFinished: true})
-	pat := providertest.GitLabPersonalToken("proj")
-	s.AddToken(pat, providertest.GitLabToken{Scopes: []string{"read_api"}, Groups: map[string]providertest.GitLabRole{"acme/platform": providertest.GitLabReporter}})
+	personal := providertest.GitLabPersonalToken("proj")
+	s.AddToken(personal, providertest.GitLabToken{Scopes: []string{"read_api"}, Groups: map[string]providertest.GitLabRole{"acme/platform": providertest.GitLabReporter}})
 	other := providertest.GitLabPersonalToken("proj-other")
 	s.AddToken(other, providertest.GitLabToken{Scopes: []string{"api"}})
 	repoOnly := providertest.GitLabPersonalToken("proj-repo")
@@ -229,8 +243,8 @@ func TestGitLabServerJobAndProjects(t *testing.T) {
 		"finished job":         {"JOB-TOKEN": done},
 		"job token as PAT":     {"PRIVATE-TOKEN": job},
 		"job token as Bearer":  {"Authorization": "Bearer " + job},
-		"PAT on the job route": {"PRIVATE-TOKEN": pat},
-		"PAT as a job token":   {"JOB-TOKEN": pat},
+		"PAT on the job route": {"PRIVATE-TOKEN": personal},
+		"PAT as a job token":   {"JOB-TOKEN": personal},
 	} {
 		if r = glGet(t, "GET", s.APIURL+"job", hdr); r.code != 401 {
 			t.Errorf("%s: %d %s", name, r.code, r.body)
@@ -240,7 +254,7 @@ func TestGitLabServerJobAndProjects(t *testing.T) {
 		t.Errorf("job token on /user: %d", r.code)
 	}
 	enc := s.APIURL + "projects/acme%2Fplatform%2Ftools%2Fcli"
-	r = glGet(t, "GET", enc, map[string]string{"PRIVATE-TOKEN": pat})
+	r = glGet(t, "GET", enc, map[string]string{"PRIVATE-TOKEN": personal})
 	var p struct {
 		ID   int    `json:"id"`
 		Path string `json:"path_with_namespace"`
@@ -251,7 +265,7 @@ func TestGitLabServerJobAndProjects(t *testing.T) {
 	if json.Unmarshal([]byte(r.body), &p); r.code != 200 || p.Path != "acme/platform/tools/cli" || p.NS.FullPath != "acme/platform/tools" {
 		t.Fatalf("project: %d %s", r.code, r.body)
 	}
-	if r = glGet(t, "GET", s.APIURL+"projects/"+strconv.Itoa(p.ID), map[string]string{"PRIVATE-TOKEN": pat}); r.code != 200 {
+	if r = glGet(t, "GET", s.APIURL+"projects/"+strconv.Itoa(p.ID), map[string]string{"PRIVATE-TOKEN": personal}); r.code != 200 {
 		t.Errorf("project by id: %d %s", r.code, r.body)
 	}
 	if r = glGet(t, "GET", enc, map[string]string{"PRIVATE-TOKEN": other}); r.code != 404 || r.body != `{"message":"404 Project Not Found"}`+"\n" {
@@ -260,7 +274,7 @@ func TestGitLabServerJobAndProjects(t *testing.T) {
 	if r = glGet(t, "GET", enc, map[string]string{"PRIVATE-TOKEN": repoOnly}); r.code != 403 || !strings.Contains(r.body, `"scope":"api read_api"`) {
 		t.Errorf("project without read_api: %d %s", r.code, r.body)
 	}
-	if r = glGet(t, "GET", s.APIURL+"nothing/here", map[string]string{"PRIVATE-TOKEN": pat}); r.code != 404 || r.body != `{"error":"404 Not Found"}`+"\n" {
+	if r = glGet(t, "GET", s.APIURL+"nothing/here", map[string]string{"PRIVATE-TOKEN": personal}); r.code != 404 || r.body != `{"error":"404 Not Found"}`+"\n" {
 		t.Errorf("unknown route: %d %s", r.code, r.body)
 	}
 }

@@ -3,10 +3,10 @@ package providertest
 import (
 	"encoding/base64"
 	"encoding/json"
-	"hash/crc32"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/patgit/patgit/pat"
 )
 
 // gitlabFriendly is the alphabet of GitLab's legacy random token bodies:
@@ -64,25 +64,13 @@ func GitLabOAuthToken(seed string) string {
 	return s.pick("0123456789abcdef", 64)
 }
 
-// gitlabRoutable builds a version-1 routable token for prefix.
+// gitlabRoutable builds a version-1 routable token for prefix with
+// [pat.GitLabRoutable], routing payload "o:1\nu:<user id>".
 func gitlabRoutable(prefix, seed string) string {
 	s := &stream{seed: "gitlab-routable\x00" + prefix + "\x00" + seed}
-	payload := "o:1\nu:" + strconv.FormatUint(uint64(s.next())+2, 36)
-	raw := make([]byte, 0, 16+len(payload)+1)
-	for i := 0; i < 16; i++ {
-		raw = append(raw, s.next())
+	var random [16]byte
+	for i := range random {
+		random[i] = s.next()
 	}
-	raw = append(raw, payload...)
-	raw = append(raw, byte(len(payload)))
-	b := base64.RawURLEncoding.EncodeToString(raw)
-	body := prefix + b + ".01." + base36Pad(uint64(len(b)), 2)
-	return body + base36Pad(uint64(crc32.ChecksumIEEE([]byte(body))), 7)
-}
-
-func base36Pad(n uint64, width int) string {
-	s := strconv.FormatUint(n, 36)
-	if len(s) < width {
-		s = strings.Repeat("0", width-len(s)) + s
-	}
-	return s
+	return pat.GitLabRoutable(prefix, random, "o:1\nu:"+strconv.FormatUint(uint64(s.next())+2, 36))
 }
