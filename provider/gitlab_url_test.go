@@ -132,7 +132,7 @@ func TestGitLabParseRepoSelfManaged(t *testing.T) {
 		{raw: "https://git.example.com:8443/gitlab/group/sub/project.git",
 			want: provider.Repo{Host: "git.example.com:8443", Owner: "gitlab/group/sub", Name: "project"}},
 		{raw: "git@git.example.com:gitlab/group/sub/project.git",
-			want: provider.Repo{Host: "git.example.com:8443", Owner: "gitlab/group/sub", Name: "project"},
+			want:  provider.Repo{Host: "git.example.com:8443", Owner: "gitlab/group/sub", Name: "project"},
 			clone: "https://git.example.com:8443/gitlab/group/sub/project.git"},
 		{raw: "https://git.example.com/gitlab/group/sub/project.git", err: errURL},
 	})
