@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/storage/memory"
+
 	"github.com/patgit/patgit/pat"
 	"github.com/patgit/patgit/provider"
 	"github.com/patgit/patgit/provider/providertest"
@@ -555,4 +558,52 @@ func BenchmarkGitLabCheckScopes(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(s.TotalRequests())/float64(b.N), "requests/op")
+}
+
+// TestGitLabGoGitClone: go-git clones from the fake GitLab with the
+// credentials BasicAuth gives for each token kind, below a relative URL
+// root, from a nested namespace.
+func TestGitLabGoGitClone(t *testing.T) {
+	if err := providertest.GitAvailable(); err != nil {
+		t.Skip(err)
+	}
+	t.Parallel()
+	s := glFake(t, "/gitlab")
+	const path = "acme/platform/tools/cli"
+	if err := s.AddProject(path, providertest.GitLabProjectOptions{Files: map[string]string{"README.md": "hi\n"}}); err != nil {
+		t.Fatal(err)
+	}
+	proj := map[string]providertest.GitLabRole{path: providertest.GitLabReporter}
+	personal := providertest.GitLabPersonalToken("gogit")
+	s.AddToken(personal, providertest.GitLabToken{Scopes: []string{"read_repository"}, Projects: proj})
+	job := providertest.GitLabJobToken("gogit", time.Time{})
+	s.AddToken(job, providertest.GitLabToken{Type: providertest.GitLabJob, Projects: proj})
+	deploy := providertest.GitLabDeployToken("gogit")
+	s.AddToken(deploy, providertest.GitLabToken{Type: providertest.GitLabDeploy, Username: "gitlab+deploy-token-5", Scopes: []string{"read_repository"}, Projects: proj})
+	oauth := providertest.GitLabOAuthToken("gogit")
+	s.AddToken(oauth, providertest.GitLabToken{Type: providertest.GitLabOAuth, Scopes: []string{"read_repository"}, Projects: proj})
+	for _, tc := range []struct {
+		name, secret string
+		cfg          provider.Config
+	}{
+		{"personal", personal, provider.Config{}},
+		{"job", job, provider.Config{}},
+		{"deploy", deploy, provider.Config{Username: "gitlab+deploy-token-5"}},
+		{"oauth", oauth, provider.Config{}},
+	} {
+		g := glProvider(t, s, tc.cfg)
+		repo, err := g.ParseRepo(s.URL + "/" + path + "/-/tree/main")
+		if err != nil {
+			t.Fatal(err)
+		}
+		auth, err := g.BasicAuth(context.Background(), ghToken(t, tc.secret))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		_, err = git.CloneContext(context.Background(), memory.NewStorage(), nil, &git.CloneOptions{URL: g.CloneURL(repo), Auth: auth})
+		if err != nil {
+			t.Errorf("%s: clone %s as %s: %v", tc.name, g.CloneURL(repo), auth.Username, err)
+		}
+		ghNoSecret(t, tc.secret, err)
+	}
 }
