@@ -2,10 +2,12 @@ package provider
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -181,9 +183,10 @@ func (g *GitLab) refuse(tok pat.Token) error {
 // tokens; for tokens of unknown kind (OAuth tokens, legacy tokens without a
 // prefix) Config.Username when set, else "oauth2".
 func (g *GitLab) username(tok pat.Token) (string, error) {
-	switch tok.Kind() {
-	case pat.GitLabJob:
+	if g.isJobToken(tok) {
 		return GitLabJobUser, nil
+	}
+	switch tok.Kind() {
 	case pat.GitLabDeploy:
 		if g.cfg.Username == "" {
 			return "", fmt.Errorf("%w: gitlab %s: a deploy token works only with its own user name (gitlab+deploy-token-N): set Config.Username", ErrUsernameRequired, g.host)
@@ -198,9 +201,25 @@ func (g *GitLab) username(tok pat.Token) (string, error) {
 	return GitLabOAuthUser, nil
 }
 
+// isJobToken reports whether tok is a CI/CD job token: of kind
+// [pat.GitLabJob] ("glcbt-"), or of unknown kind and equal to this
+// process's CI_JOB_TOKEN (GitLab before 16.8 issued job tokens without a
+// prefix; the variable is the only way to tell them).
+func (g *GitLab) isJobToken(tok pat.Token) bool {
+	if tok.Kind() == pat.GitLabJob {
+		return true
+	}
+	if tok.Kind() != pat.Unknown {
+		return false
+	}
+	env := os.Getenv("CI_JOB_TOKEN")
+	return env != "" && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(env)), []byte(tok.Secret())) == 1
+}
+
 // BasicAuth returns go-git credentials for tok, with no request: the token
 // as password and the user name GitLab expects for its kind —
-// "gitlab-ci-token" for a CI/CD job token, Config.Username for a deploy
+// "gitlab-ci-token" for a CI/CD job token (a "glcbt-" token, or a token
+// equal to this process's CI_JOB_TOKEN), Config.Username for a deploy
 // token (required: [ErrUsernameRequired] without it), "oauth2" for
 // personal, project and group tokens, and for a token of unknown kind
 // (OAuth, legacy) Config.Username if set, else "oauth2". The user name is

@@ -83,7 +83,7 @@ type glState struct {
 
 func (g *GitLab) cacheKey(tok pat.Token) [32]byte {
 	h := sha256.New()
-	io.WriteString(h, "patgit gitlab\x00"+g.api+"\x00"+g.cfg.Username+"\x00")
+	io.WriteString(h, "patgit gitlab\x00"+g.api+"\x00"+g.cfg.Username+"\x00"+strconv.FormatBool(g.isJobToken(tok))+"\x00")
 	if g.repo != nil && tok.Kind() == pat.GitLabDeploy {
 		io.WriteString(h, g.CloneURL(*g.repo)+"\x00")
 	}
@@ -113,8 +113,9 @@ func (g *GitLab) cacheKey(tok pat.Token) [32]byte {
 // With Config.Username set, /user is then asked after /self: two round
 // trips.
 //
-// CI/CD job tokens: GET /api/v4/job with JOB-TOKEN (the route a job token
-// may call); Report.User is the user running the job, scopes are
+// CI/CD job tokens ("glcbt-", or a token of unknown shape equal to this
+// process's CI_JOB_TOKEN): GET /api/v4/job with JOB-TOKEN (the route a job
+// token may call); Report.User is the user running the job, scopes are
 // undisclosed (Unverified), ExpiresAt comes from the token's own exp.
 //
 // Deploy tokens may call no REST route: they are checked against the
@@ -149,7 +150,7 @@ func (g *GitLab) CheckScopes(ctx context.Context, tok pat.Token, required ...str
 		return nil, err
 	}
 	rep := &Report{Provider: g.Name(), Host: g.host, User: f.user, Kind: tok.Kind(), ExpiresAt: f.expires}
-	if g.cfg.Username != "" && tok.Kind() != pat.GitLabJob {
+	if g.cfg.Username != "" && !g.isJobToken(tok) {
 		rep.User = g.cfg.Username
 	}
 	if e := tok.ExpiresAt(); !e.IsZero() && (rep.ExpiresAt.IsZero() || e.Before(rep.ExpiresAt)) {
@@ -344,10 +345,10 @@ func (g *GitLab) requestError(err error, req *http.Request) error {
 
 // fetch runs the requests that check tok.
 func (g *GitLab) fetch(ctx context.Context, tok pat.Token) (*glFacts, error) {
-	switch tok.Kind() {
-	case pat.GitLabJob:
+	switch {
+	case g.isJobToken(tok):
 		return g.fetchJob(ctx, tok)
-	case pat.GitLabDeploy:
+	case tok.Kind() == pat.GitLabDeploy:
 		return g.fetchDeploy(ctx, tok)
 	}
 	how := glPrivateToken

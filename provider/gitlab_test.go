@@ -607,3 +607,23 @@ func TestGitLabGoGitClone(t *testing.T) {
 		ghNoSecret(t, tc.secret, err)
 	}
 }
+
+// TestGitLabUnprefixedJobToken: a job token of GitLab before 16.8 has no
+// prefix; equal to CI_JOB_TOKEN it is still a job token.
+func TestGitLabUnprefixedJobToken(t *testing.T) {
+	s := glFake(t, "")
+	secret := providertest.GitLabOAuthToken("old-job")[:20]
+	s.AddToken(secret, providertest.GitLabToken{Type: providertest.GitLabJob, Username: "runner"})
+	g := glProvider(t, s, provider.Config{})
+	tok := ghToken(t, secret)
+	if ba, err := g.BasicAuth(context.Background(), tok); err != nil || ba.Username != "oauth2" {
+		t.Fatalf("without CI_JOB_TOKEN: %+v, %v", ba.Username, err)
+	}
+	t.Setenv("CI_JOB_TOKEN", secret)
+	if ba, err := g.BasicAuth(context.Background(), tok); err != nil || ba.Username != "gitlab-ci-token" {
+		t.Errorf("BasicAuth: %q, %v", ba.Username, err)
+	}
+	if rep, err := g.CheckScopes(context.Background(), tok); err != nil || rep.User != "runner" || s.Requests("GET /job") != 1 {
+		t.Errorf("CheckScopes: %+v, %v", rep, err)
+	}
+}
