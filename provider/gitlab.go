@@ -68,6 +68,9 @@ var _ Provider = (*GitLab)(nil)
 // APIURL whose host is not loopback, and [ErrUnsupportedURL] for one it
 // cannot use.
 func NewGitLab(cfg Config) (*GitLab, error) {
+	if err := checkName(cfg, nameGitLab); err != nil {
+		return nil, err
+	}
 	base := cfg.BaseURL
 	if base == "" {
 		base = "https://gitlab.com"
