@@ -163,7 +163,7 @@ var (
 	// ForURL) understands.
 	ErrUnsupportedURL = errors.New("unsupported repository URL")
 	// ErrUnauthorized: a bad, expired or revoked token (GitHub 401; Azure
-	// DevOps 401, a 203 sign-in page, or the anonymous user).
+	// DevOps 401, a 203 sign-in page, or the anonymous user; GitLab 401).
 	ErrUnauthorized = errors.New("token rejected")
 	// ErrMissingScope is the errors.Is target of *MissingScopeError.
 	ErrMissingScope = errors.New("token lacks required scopes")
