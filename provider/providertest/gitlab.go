@@ -200,6 +200,7 @@ type GitLabServer struct {
 	nextID   int
 	reqs     requestCounter
 	faults   faults
+	hostile  hostile // the mode SetHostile sets (hostile.go)
 }
 
 type glTok struct {
@@ -431,8 +432,9 @@ func (s *GitLabServer) clock() time.Time {
 }
 
 // ServeHTTP routes REST requests under ROOT/api/v4/ and git requests
-// elsewhere below the root, after the latency set with SetLatency and
-// through the fault set with SetFault, if any.
+// elsewhere below the root, after the latency set with SetLatency, through
+// the hostile mode set with SetHostile and the fault set with SetFault, if
+// any.
 func (s *GitLabServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	d := s.latency
@@ -440,8 +442,16 @@ func (s *GitLabServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if d > 0 && !faultWait(r, d) {
 		return
 	}
-	s.faults.serve(w, r, s.routeOf, s.reqs.count, s.route)
+	api := func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, s.Root+"/api/") }
+	s.hostile.serve(w, r, api, func(w http.ResponseWriter, r *http.Request) {
+		s.faults.serve(w, r, s.routeOf, s.reqs.count, s.route)
+	})
 }
+
+// SetHostile makes the fake echo credentials as h says (the token of a
+// PRIVATE-TOKEN or JOB-TOKEN header too), replacing any earlier mode;
+// SetHostile(Hostile{}) ends it. Faults set with SetFault apply behind it.
+func (s *GitLabServer) SetHostile(h Hostile) { s.hostile.set(h) }
 
 // split returns the request path below the root and whether it is a REST
 // path (then p is below /api/v4).

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patgit/patgit/internal/testkit"
 	"github.com/patgit/patgit/pat"
 	"github.com/patgit/patgit/provider/providertest"
 )
@@ -579,4 +580,34 @@ func TestGitLabServerLatency(t *testing.T) {
 		t.Errorf("answer after %v", d)
 	}
 	s.SetLatency(0)
+}
+
+// TestGitLabServerHostile: the hostile mode echoes the token of GitLab's
+// own headers (PRIVATE-TOKEN, JOB-TOKEN) and keeps serving below the root.
+func TestGitLabServerHostile(t *testing.T) {
+	s := newGitLab(t, "/gitlab")
+	secret := providertest.GitLabPersonalToken("hostile")
+	s.AddToken(secret, providertest.GitLabToken{Username: "ada", Scopes: []string{"api"}})
+	scan := testkit.NewScanner(secret)
+	for _, hdr := range []string{"PRIVATE-TOKEN", "JOB-TOKEN"} {
+		s.SetHostile(providertest.Hostile{Refuse: http.StatusUnauthorized})
+		r := glGet(t, "GET", s.APIURL+"personal_access_tokens/self", map[string]string{hdr: secret})
+		if r.code != 401 || len(scan.String("body", r.body)) == 0 || len(scan.String("header", r.header.Get("WWW-Authenticate"))) == 0 {
+			t.Errorf("%s: refuse does not echo: %d", hdr, r.code)
+		}
+		s.SetHostile(providertest.Hostile{Redirect: true})
+		r = glGet(t, "GET", s.APIURL+"personal_access_tokens/self", map[string]string{hdr: secret})
+		if r.code != 302 || len(scan.String("Location", r.header.Get("Location"))) == 0 {
+			t.Errorf("%s: redirect %d %q", hdr, r.code, r.header.Get("Location"))
+		}
+		// Following it reaches the route it came from, below the root.
+		r = glGet(t, "GET", strings.TrimSuffix(s.URL, "/gitlab")+r.header.Get("Location"), map[string]string{"PRIVATE-TOKEN": secret})
+		if r.code != 200 || !strings.Contains(r.body, `"scopes":["api"]`) {
+			t.Errorf("%s: followed redirect %d %s", hdr, r.code, r.body)
+		}
+	}
+	s.SetHostile(providertest.Hostile{})
+	if r := glGet(t, "GET", s.APIURL+"personal_access_tokens/self", map[string]string{"PRIVATE-TOKEN": secret}); r.code != 200 || len(scan.String("headers", fmt.Sprint(r.header))) != 0 {
+		t.Errorf("after SetHostile(Hostile{}): %d", r.code)
+	}
 }
