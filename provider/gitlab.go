@@ -32,13 +32,14 @@ const (
 // Config.Username).
 var ErrUsernameRequired = errors.New("a user name is required for this token")
 
-// errZeroGitLab is returned by the methods of a GitLab not made by NewGitLab.
-var errZeroGitLab = errors.New("provider: GitLab is not initialised; make it with NewGitLab")
+// errZeroGitLab is the error of the methods of a zero or nil GitLab.
+func errZeroGitLab() error { return notConfigured("GitLab", "NewGitLab") }
 
 // GitLab is the [Provider] for gitlab.com and self-managed GitLab
 // (including a relative URL root, "https://example.com/gitlab"). Make one
 // with [NewGitLab]; it is safe for concurrent use. A zero or nil *GitLab
-// returns errors from every method, never panics.
+// returns errors wrapping [ErrNotConfigured] from every method, never
+// panics. A nil context is context.Background.
 //
 // GitLab is spoken with net/http and encoding/json: its official Go client
 // would bring protobuf, CEL and an OS keyring into every program that
@@ -50,7 +51,6 @@ type GitLab struct {
 	root   []string // the relative URL root's segments, unescaped; nil for none
 	api    string   // REST root with a trailing slash: "https://gitlab.com/api/v4/"
 	client *http.Client
-	st     *glState // check cache, shared by the copies bind makes
 	// repo is the repository a provider from ForURL is bound to: a deploy
 	// token, which may call no REST route, is checked against it.
 	repo *Repo
@@ -82,7 +82,7 @@ func NewGitLab(cfg Config) (*GitLab, error) {
 	g := &GitLab{cfg: cfg, scheme: strings.ToLower(u.Scheme), host: canonicalHost(u), now: time.Now}
 	for _, s := range splitPath(u.Path) {
 		if !gitlabSegment(s) {
-			return nil, fmt.Errorf("%w: the relative URL root of base URL %q is not a GitLab path", ErrUnsupportedURL, redactURL(base))
+			return nil, fmt.Errorf("%w: the relative URL root of base URL %q is not a GitLab path", ErrUnsupportedURL, withoutUserinfo(base))
 		}
 		g.root = append(g.root, s)
 	}
@@ -100,15 +100,13 @@ func NewGitLab(cfg Config) (*GitLab, error) {
 	c := newHTTPClient(cfg)
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	g.client = c
-	g.st = &glState{}
 	return g, nil
 }
 
 // ok reports whether g was made by NewGitLab.
-func (g *GitLab) ok() bool { return g != nil && g.host != "" && g.client != nil && g.st != nil }
+func (g *GitLab) ok() bool { return g != nil && g.host != "" && g.client != nil && g.now != nil }
 
-// bind returns a copy of g bound to repository r (see GitLab.repo); the
-// copy shares g's check cache.
+// bind returns a copy of g bound to repository r (see GitLab.repo).
 func (g *GitLab) bind(r Repo) *GitLab {
 	c := *g
 	c.repo = &r
@@ -160,7 +158,7 @@ func (g *GitLab) tokensPage() string {
 // http to a host that is not loopback.
 func (g *GitLab) refuse(tok pat.Token) error {
 	if !g.ok() {
-		return errZeroGitLab
+		return errZeroGitLab()
 	}
 	if err := checkKind("gitlab", g.host, tok); err != nil {
 		return err
@@ -171,7 +169,7 @@ func (g *GitLab) refuse(tok pat.Token) error {
 	for _, raw := range [...]string{g.webRoot(), g.api} {
 		u, err := url.Parse(raw)
 		if err != nil {
-			return fmt.Errorf("%w: %q", ErrUnsupportedURL, redactURL(raw))
+			return fmt.Errorf("%w: %q", ErrUnsupportedURL, withoutUserinfo(raw))
 		}
 		if err := checkScheme(u); err != nil {
 			return err
@@ -231,6 +229,7 @@ func (g *GitLab) isJobToken(tok pat.Token) bool {
 // It refuses another provider's token ([ErrTokenMismatch]) and a routable
 // GitLab token failing its checksum ([pat.ErrChecksum]).
 func (g *GitLab) BasicAuth(ctx context.Context, tok pat.Token) (*githttp.BasicAuth, error) {
+	_ = orBackground(ctx) // BasicAuth sends no request
 	if err := g.refuse(tok); err != nil {
 		return nil, err
 	}

@@ -2,11 +2,9 @@ package provider
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -15,24 +13,10 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/singleflight"
-
 	"github.com/patgit/patgit/pat"
+	"github.com/patgit/patgit/provider/internal/checkcache"
+	"github.com/patgit/patgit/provider/internal/refusal"
 )
-
-// glMaxBody caps every answer body the check reads, before anything else
-// touches it.
-const glMaxBody = 64 << 10
-
-// glMaxMessage caps a server message quoted in an error.
-const glMaxMessage = 200
-
-// glMaxRetryAfter caps a Retry-After in seconds (a week), so that a
-// hostile value cannot overflow.
-const glMaxRetryAfter = 7 * 24 * 3600
-
-// glMaxEntries bounds the check cache; past it, the cache is dropped.
-const glMaxEntries = 1024
 
 // glScopeChildren is GitLab's scope hierarchy as far as patgit proves
 // scopes: api covers read_api and write_repository; read_api and
@@ -68,29 +52,14 @@ type glFacts struct {
 	missing []string  // scopes a request proved absent
 }
 
-type glEntry struct {
-	facts   *glFacts
-	expires time.Time
-}
-
-// glState is the check cache of a GitLab provider, keyed by a SHA-256 over
-// the secret and what else the check depends on (never the secret).
-type glState struct {
-	mu      sync.Mutex
-	entries map[[32]byte]glEntry
-	flight  singleflight.Group
-}
-
-func (g *GitLab) cacheKey(tok pat.Token) [32]byte {
-	h := sha256.New()
-	io.WriteString(h, "patgit gitlab\x00"+g.api+"\x00"+g.cfg.Username+"\x00"+strconv.FormatBool(g.isJobToken(tok))+"\x00")
+// checkKey is the check-cache key of tok on this provider: the job-token
+// reading and, for a deploy token, the bound repository change the answer.
+func (g *GitLab) checkKey(tok pat.Token) checkcache.Key {
+	what := "check job=" + strconv.FormatBool(g.isJobToken(tok))
 	if g.repo != nil && tok.Kind() == pat.GitLabDeploy {
-		io.WriteString(h, g.CloneURL(*g.repo)+"\x00")
+		what += " repo=" + g.CloneURL(*g.repo)
 	}
-	io.WriteString(h, tok.Secret())
-	var k [32]byte
-	h.Sum(k[:0])
-	return k
+	return g.cfg.checkKey(g.Name(), g.api, what, tok)
 }
 
 // CheckScopes validates tok against the GitLab instance and reports its
@@ -134,6 +103,7 @@ func (g *GitLab) cacheKey(tok pat.Token) [32]byte {
 // for Config.CacheTTL and concurrent checks of one token share their
 // requests. No error holds the token, in any encoding.
 func (g *GitLab) CheckScopes(ctx context.Context, tok pat.Token, required ...string) (*Report, error) {
+	ctx = orBackground(ctx)
 	if err := g.refuse(tok); err != nil {
 		return nil, err
 	}
@@ -197,77 +167,20 @@ func (g *GitLab) scopeHint(missing []string) string {
 	return fmt.Sprintf("GitLab cannot add scopes to a token: create one with them at %s?scopes=%s", g.tokensPage(), url.QueryEscape(strings.Join(missing, ",")))
 }
 
-// facts returns what GitLab says about tok: from the cache, from a check
-// already in flight for the same token, or from a new one.
+// facts returns what GitLab says about tok: from the process-wide check
+// cache, from a check already in flight for the same token, or from a new
+// one.
 func (g *GitLab) facts(ctx context.Context, tok pat.Token) (*glFacts, error) {
-	key := g.cacheKey(tok)
-	ttl := g.cfg.cacheTTL()
-	lookup := func() *glFacts {
-		if ttl <= 0 {
-			return nil
-		}
-		g.st.mu.Lock()
-		defer g.st.mu.Unlock()
-		e, ok := g.st.entries[key]
-		if !ok || !g.now().Before(e.expires) {
-			return nil
-		}
-		return e.facts
-	}
-	if f := lookup(); f != nil {
-		return f, nil
-	}
-	if h := testHookAfterCacheMiss; h != nil {
-		h()
-	}
-	if err := ctx.Err(); err != nil {
+	v, err := checks.Do(ctx, g.checkKey(tok), g.cfg.cacheTTL(), g.cfg.timeout(), func(ctx context.Context) (any, error) {
+		return g.fetch(ctx, tok)
+	})
+	if err != nil {
 		return nil, err
 	}
-	run := func(ctx context.Context) (*glFacts, error) {
-		if f := lookup(); f != nil {
-			return f, nil
-		}
-		ctx, cancel := context.WithTimeout(ctx, g.cfg.timeout())
-		defer cancel()
-		f, err := g.fetch(ctx, tok)
-		if err == nil && ttl > 0 {
-			g.st.mu.Lock()
-			if g.st.entries == nil || len(g.st.entries) >= glMaxEntries {
-				g.st.entries = make(map[[32]byte]glEntry)
-			}
-			g.st.entries[key] = glEntry{facts: f, expires: g.now().Add(ttl)}
-			g.st.mu.Unlock()
-		}
-		return f, err
-	}
-	ch := g.st.flight.DoChan(string(key[:]), func() (any, error) {
-		// The check outlives a leading caller that gives up, so the
-		// callers sharing it are not cancelled with it; the leader's
-		// deadline and Config.Timeout still bound it.
-		fctx := context.WithoutCancel(ctx)
-		if d, ok := ctx.Deadline(); ok {
-			var cancel context.CancelFunc
-			fctx, cancel = context.WithDeadline(fctx, d)
-			defer cancel()
-		}
-		return run(fctx)
-	})
-	select {
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case res := <-ch:
-		if res.Err != nil && res.Shared && ctx.Err() == nil && (errors.Is(res.Err, context.Canceled) || errors.Is(res.Err, context.DeadlineExceeded)) {
-			// The shared check ended with the leading caller's deadline.
-			return run(ctx)
-		}
-		if res.Err != nil {
-			return nil, res.Err
-		}
-		return res.Val.(*glFacts), nil
-	}
+	return v.(*glFacts), nil
 }
 
-// glAnswer is one answer, its body capped at glMaxBody.
+// glAnswer is one answer, its body capped at refusal.MaxBody.
 type glAnswer struct {
 	status int
 	header http.Header
@@ -289,7 +202,7 @@ const (
 func (g *GitLab) get(ctx context.Context, tok pat.Token, rawURL string, how glAuth, user string) glAnswer {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
-		return glAnswer{err: fmt.Errorf("%w: %q", ErrUnsupportedURL, redactURL(rawURL))}
+		return glAnswer{err: fmt.Errorf("%w: %q", ErrUnsupportedURL, withoutUserinfo(rawURL))}
 	}
 	if err := checkScheme(req.URL); err != nil {
 		return glAnswer{err: err}
@@ -308,7 +221,7 @@ func (g *GitLab) get(ctx context.Context, tok pat.Token, rawURL string, how glAu
 	req.Header.Set("User-Agent", "patgit")
 	resp, err := g.client.Do(req)
 	if err != nil {
-		return glAnswer{err: g.requestError(err, req)}
+		return glAnswer{err: g.requestError(err, req, tok)}
 	}
 	defer resp.Body.Close()
 	a := glAnswer{status: resp.StatusCode, header: resp.Header}
@@ -316,31 +229,31 @@ func (g *GitLab) get(ctx context.Context, tok pat.Token, rawURL string, how glAu
 		// A ref advertisement says what it needs to by its status.
 		return a
 	}
-	a.body, err = io.ReadAll(io.LimitReader(resp.Body, glMaxBody+1))
+	a.body, err = refusal.ReadBody(resp.Body)
 	switch {
+	case errors.Is(err, refusal.ErrTooLarge) && resp.StatusCode != http.StatusOK:
+		// A refusal's body is used cut to the cap.
+	case errors.Is(err, refusal.ErrTooLarge):
+		a.err = &HostError{Host: req.URL.Host, Op: requestOp(req), Attempts: 1,
+			Err: fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, refusal.MaxBody)}
 	case err != nil:
-		a.err = g.requestError(err, req)
-	case len(a.body) > glMaxBody && resp.StatusCode == http.StatusOK:
-		a.err = &HostError{Host: req.URL.Host, Op: "GET " + req.URL.Path, Attempts: 1,
-			Err: fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, glMaxBody)}
-	case len(a.body) > glMaxBody:
-		a.body = a.body[:glMaxBody]
+		a.err = g.requestError(err, req, tok)
 	}
 	return a
 }
 
 // requestError makes a failed request a *HostError naming only host and
-// path, never the URL's query.
-func (g *GitLab) requestError(err error, req *http.Request) error {
+// path, never the URL's query, scrubbed of tok.
+func (g *GitLab) requestError(err error, req *http.Request, tok pat.Token) error {
 	var he *HostError
 	if errors.As(err, &he) {
-		return he
+		return scrubErr(he, tok)
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	return &HostError{Host: req.URL.Host, Op: "GET " + req.URL.Path, Attempts: 1, Err: err}
+	return scrubErr(&HostError{Host: req.URL.Host, Op: requestOp(req), Attempts: 1, Err: err}, tok)
 }
 
 // fetch runs the requests that check tok.
@@ -394,7 +307,7 @@ func (g *GitLab) fetch(ctx context.Context, tok pat.Token) (*glFacts, error) {
 			if json.Unmarshal(user.body, &u) != nil || u.Username == "" {
 				return nil, g.notAPI("user")
 			}
-			f.user = pat.Sanitize(u.Username, glMaxMessage, tok)
+			f.user = pat.Sanitize(u.Username, maxServerText, tok)
 		case user.status == http.StatusForbidden && glErrorField(user.body) == "insufficient_scope":
 			// Valid, but without api, read_api or read_user: no login.
 		default:
@@ -464,7 +377,7 @@ func (g *GitLab) fetchJob(ctx context.Context, tok pat.Token) (*glFacts, error) 
 	}
 	f := &glFacts{}
 	if j.User != nil {
-		f.user = pat.Sanitize(j.User.Username, glMaxMessage, tok)
+		f.user = pat.Sanitize(j.User.Username, maxServerText, tok)
 	}
 	return f, nil
 }
@@ -503,12 +416,14 @@ func (g *GitLab) notAPI(route string) error {
 	return fmt.Errorf("gitlab %s: GET %s%s answered 200 with a body that is not the GitLab API's JSON (an HTML page from a proxy or a sign-in portal?); check Config.BaseURL (relative URL root?) or Config.APIURL (%s)", g.host, g.api, route, g.api)
 }
 
-// refusal classifies an answer that is not a success: the one place where
-// GitLab's statuses become errors.
+// refusal turns an answer that is not a success into an error, through
+// the one refusal classifier: every byte the server chose is one line,
+// capped and scrubbed of tok there.
 func (g *GitLab) refusal(a glAnswer, tok pat.Token, route string) error {
-	msg := g.message(a, tok)
-	switch a.status {
-	case http.StatusUnauthorized:
+	r := refusal.Classify(a.status, a.header, a.body, g.now(), tok)
+	msg := r.Message
+	switch r.Kind {
+	case refusal.Unauthorized:
 		reason := "the token is not valid (unknown, or not from this instance)"
 		switch desc := strings.ToLower(msg); {
 		case strings.Contains(desc, "expired"):
@@ -519,20 +434,23 @@ func (g *GitLab) refusal(a glAnswer, tok pat.Token, route string) error {
 			reason = "impersonation tokens are disabled on this instance"
 		}
 		return g.unauthorized(reason)
-	case http.StatusTooManyRequests:
-		return &RateLimitError{Host: g.host, Reset: g.rateReset(a.header), Message: msg}
-	case http.StatusForbidden:
+	case refusal.RateLimited:
+		// GitLab's throttles have no primary and secondary kinds.
+		return &RateLimitError{Host: g.host, Reset: r.Reset, Message: msg}
+	case refusal.Forbidden:
 		if glErrorField(a.body) == "insufficient_scope" {
 			return fmt.Errorf("gitlab %s: GET %s needs a scope the token lacks (%s)", g.host, route, msg)
 		}
 		return fmt.Errorf("gitlab %s: GET %s was refused with 403: %s (too many failed sign-ins from this address can block it for an hour)", g.host, route, msg)
-	case http.StatusNotFound:
+	case refusal.NotFound:
 		return fmt.Errorf("gitlab %s: the API at %s answered 404 for %s; check Config.BaseURL (relative URL root?) or Config.APIURL", g.host, g.api, route)
+	case refusal.ServerError:
+		return sharedRefusal(g.host, hostOfURL(g.api), "GET "+route, r)
 	}
 	if a.status >= 300 && a.status < 400 {
 		where := ""
 		if u, err := url.Parse(a.header.Get("Location")); err == nil && u.Host != "" {
-			where = " to " + pat.Sanitize(u.Host, 100, tok)
+			where = " to " + pat.Sanitize(u.Host, maxServerText, tok)
 		}
 		return fmt.Errorf("gitlab %s: GET %s answered a redirect%s, which the check does not follow: check Config.BaseURL or Config.APIURL", g.host, route, where)
 	}
@@ -542,41 +460,17 @@ func (g *GitLab) refusal(a glAnswer, tok pat.Token, route string) error {
 	return fmt.Errorf("gitlab %s: GET %s answered %d: %s", g.host, route, a.status, msg)
 }
 
-// message returns the server's message in a, one line, scrubbed and capped:
-// "error_description", "message" (a string or an object), or the plain text.
+// hostOfURL returns the host of rawURL, "" when it has none.
+func hostOfURL(rawURL string) string {
+	if u, err := url.Parse(rawURL); err == nil {
+		return u.Host
+	}
+	return ""
+}
+
+// message returns the server's message in a, through the one classifier.
 func (g *GitLab) message(a glAnswer, tok pat.Token) string {
-	var m struct {
-		Message     json.RawMessage `json:"message"`
-		Error       string          `json:"error"`
-		Description string          `json:"error_description"`
-	}
-	text := string(a.body)
-	if json.Unmarshal(a.body, &m) == nil {
-		var s string
-		switch {
-		case m.Description != "":
-			text = m.Description
-		case json.Unmarshal(m.Message, &s) == nil:
-			text = s
-		case len(m.Message) > 0:
-			var obj map[string]any
-			if json.Unmarshal(m.Message, &obj) == nil {
-				keys := make([]string, 0, len(obj))
-				for k := range obj {
-					keys = append(keys, k)
-				}
-				slices.Sort(keys)
-				var parts []string
-				for _, k := range keys {
-					parts = append(parts, fmt.Sprint(obj[k]))
-				}
-				text = strings.Join(parts, "; ")
-			}
-		case m.Error != "":
-			text = m.Error
-		}
-	}
-	return pat.Sanitize(text, glMaxMessage, tok)
+	return refusal.Message(a.header, a.body, tok)
 }
 
 // glErrorField returns the "error" field of a JSON body, or "".
@@ -588,28 +482,4 @@ func glErrorField(body []byte) string {
 		return ""
 	}
 	return m.Error
-}
-
-// rateReset returns when a throttled request may be sent again: from
-// Retry-After (seconds or a date), else RateLimit-Reset (Unix seconds),
-// else RateLimit-ResetTime (a date); zero when GitLab sent none of them,
-// as gitlab.com's edge sometimes does.
-func (g *GitLab) rateReset(h http.Header) time.Time {
-	now := g.now()
-	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-			n = min(n, glMaxRetryAfter)
-			return now.Add(time.Duration(n) * time.Second).UTC().Truncate(time.Second)
-		}
-		if t, err := http.ParseTime(v); err == nil {
-			return t.UTC()
-		}
-	}
-	if n, err := strconv.ParseInt(strings.TrimSpace(h.Get("RateLimit-Reset")), 10, 64); err == nil && n > 0 {
-		return time.Unix(n, 0).UTC()
-	}
-	if t, err := http.ParseTime(strings.TrimSpace(h.Get("RateLimit-ResetTime"))); err == nil {
-		return t.UTC()
-	}
-	return time.Time{}
 }

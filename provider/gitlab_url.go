@@ -66,7 +66,7 @@ var gitlabReservedRuns = [...][]string{
 // information.
 func (g *GitLab) ParseRepo(rawURL string) (Repo, error) {
 	if !g.ok() {
-		return Repo{}, errZeroGitLab
+		return Repo{}, errZeroGitLab()
 	}
 	r, err := lexRemote(rawURL)
 	if err != nil {
