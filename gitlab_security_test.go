@@ -1,3 +1,4 @@
+//lint:file-ignore ST1008 scenario funcs return (values, err, dirs), as security_test.go's scenarios do
 package patgit_test
 
 import (

@@ -185,3 +185,26 @@ func BenchmarkGitLabForms(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkForURLGitLab: ForURL on GitLab's forms (gitlab.com and a
+// self-managed server with a relative URL root).
+func BenchmarkForURLGitLab(b *testing.B) {
+	sm := provider.Config{BaseURL: "https://git.example.com/gitlab", Name: "gitlab"}
+	forms := []struct {
+		raw string
+		cfg provider.Config
+	}{
+		{"https://gitlab.com/gitlab-org/gitlab.git", provider.Config{}},
+		{"https://gitlab.com/acme/platform/tools/cli/-/tree/main", provider.Config{}},
+		{"git@gitlab.com:acme/platform/tools/cli.git", provider.Config{}},
+		{"https://git.example.com/gitlab/acme/platform/tools/cli.git", sm},
+		{"ssh://git@git.example.com:2222/acme/platform/tools/cli.git", sm},
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		f := forms[i%len(forms)]
+		if _, _, err := provider.ForURL(f.raw, f.cfg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -196,7 +196,6 @@ type GitLabServer struct {
 	tokens   map[string]*glTok     // by secret
 	projects map[string]*glProject // by lower-case full path
 	now      func() time.Time
-	latency  time.Duration
 	nextID   int
 	reqs     requestCounter
 	faults   faults
@@ -277,13 +276,15 @@ func (s *GitLabServer) SetClock(now func() time.Time) {
 	s.now = now
 }
 
-// SetLatency delays every answer by d (0: none), so that round trips show
-// in benchmarks. A request whose client gives up stops waiting.
-func (s *GitLabServer) SetLatency(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.latency = d
-}
+// SetLatency delays every request (REST and git alike) by d before the
+// server looks at it, so that round trips show in benchmarks; 0 turns it
+// off. A request whose client gives up during the wait is not served.
+func (s *GitLabServer) SetLatency(d time.Duration) { s.reqs.setLatency(d) }
+
+// MaxInFlight returns the most requests the server had in flight at once
+// since it started or since the last ResetCounts: with a latency set, a
+// check whose requests go out together shows them all in flight.
+func (s *GitLabServer) MaxInFlight() int { return s.reqs.maxInFlight() }
 
 // AddToken makes secret known to the server, replacing any earlier
 // description. The server keeps its own copy of tok.
@@ -436,15 +437,11 @@ func (s *GitLabServer) clock() time.Time {
 // the hostile mode set with SetHostile and the fault set with SetFault, if
 // any.
 func (s *GitLabServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	d := s.latency
-	s.mu.Unlock()
-	if d > 0 && !faultWait(r, d) {
-		return
-	}
 	api := func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, s.Root+"/api/") }
-	s.hostile.serve(w, r, api, func(w http.ResponseWriter, r *http.Request) {
-		s.faults.serve(w, r, s.routeOf, s.reqs.count, s.route)
+	s.reqs.serve(w, r, func(w http.ResponseWriter, r *http.Request) {
+		s.hostile.serve(w, r, api, func(w http.ResponseWriter, r *http.Request) {
+			s.faults.serve(w, r, s.routeOf, s.reqs.count, s.route)
+		})
 	})
 }
 
