@@ -20,8 +20,8 @@ import (
 const (
 	// GitLabOAuthUser is the user name for personal, project, group and
 	// OAuth tokens: GitLab ignores the user name of a personal token and
-	// requires "oauth2" with an OAuth token (older versions), so one name
-	// serves both.
+	// requires "oauth2" with an OAuth token (older versions; current code
+	// does not check it, docs still say "oauth2"), so one name serves both.
 	GitLabOAuthUser = "oauth2"
 	// GitLabJobUser is the user name GitLab requires with a CI/CD job token.
 	GitLabJobUser = "gitlab-ci-token"

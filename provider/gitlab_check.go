@@ -355,7 +355,10 @@ func (g *GitLab) readSelf(body []byte, f *glFacts, tok pat.Token) error {
 }
 
 // fetchJob checks a CI/CD job token with GET /job, the route a job token
-// may call for itself.
+// may call for itself. (GitLab documents GET /job as callable with
+// JOB-TOKEN; the reference facts do not cover its answers, so the safer
+// reading is taken: only a 200 makes the token valid, a 401 rejects it, any
+// other answer is an error, never a pass.)
 func (g *GitLab) fetchJob(ctx context.Context, tok pat.Token) (*glFacts, error) {
 	a := g.get(ctx, tok, g.api+"job", glJobToken, "")
 	if a.err != nil {

@@ -40,6 +40,10 @@ var gitlabFamily = &family{
 			return t.envHost("CI_SERVER_URL") == strings.ToLower(t.repo.Host)
 		}},
 	},
+	// CI_SERVER_URL is taken as the instance's web root, relative URL root
+	// included (unverified: GitLab documents it as "https://gitlab.example.com:8080").
+	// Safer either way: the token is bound to its host only, and a root it
+	// lacks makes URLs below the root refused, never sent elsewhere.
 	ci: func(getenv func(string) string) (string, string) {
 		base := strings.TrimSpace(getenv("CI_SERVER_URL"))
 		api := strings.TrimSpace(getenv("CI_API_V4_URL"))

@@ -187,6 +187,8 @@ func gitlabCheckRepo(r Repo) ([]string, error) {
 // sshHost reports whether the ssh URL r reaches this provider's git host.
 func (g *GitLab) sshHost(r *remote) bool {
 	if g.host == "gitlab.com" {
+		// ssh.gitlab.com is treated as an alias by some tools, unverified
+		// by GitLab's documentation: it is refused (the safer reading).
 		// gitlab.com serves ssh on port 443 of altssh.gitlab.com for
 		// networks that block 22.
 		return r.hostname == "gitlab.com" && r.sshPort22() || r.hostname == "altssh.gitlab.com" && r.port == "443"
