@@ -109,7 +109,7 @@ const (
 // them. It is filled in init: its rows refer to functions that read it.
 var families []*family
 
-func init() { families = []*family{githubFamily, azureFamily} }
+func init() { families = []*family{githubFamily, azureFamily, gitlabFamily} }
 
 var githubFamily = &family{
 	name:     nameGitHub,
@@ -375,7 +375,10 @@ func familyTitles() string {
 	for i, f := range families {
 		q[i] = f.title
 	}
-	return strings.Join(q, " or ")
+	if len(q) < 2 {
+		return strings.Join(q, "")
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
 }
 
 // server is the self-hosted (or configured hosted) server Config.BaseURL

@@ -22,10 +22,11 @@ type Repo struct {
 	// not the scheme's default: "github.com", "dev.azure.com",
 	// "contoso.visualstudio.com", "ghe.example.com", "tfs.example.com:8080".
 	Host string
-	// Owner is the GitHub owner, or the Azure DevOps organization (the
-	// collection on Azure DevOps Server).
+	// Owner is the GitHub owner, the Azure DevOps organization (the
+	// collection on Azure DevOps Server), or the GitLab namespace path,
+	// subgroups included ("group/sub/sub2").
 	Owner string
-	// Project is the Azure DevOps project; "" on GitHub.
+	// Project is the Azure DevOps project; "" on GitHub and GitLab.
 	Project string
 	// Name is the repository name, unescaped.
 	Name string
@@ -47,7 +48,7 @@ func (r Repo) String() string {
 // context.Background. A method of a zero or nil provider value returns an
 // error wrapping [ErrNotConfigured] (CloneURL: ""), never panics.
 type Provider interface {
-	// Name returns "github" or "azure-devops".
+	// Name returns "github", "azure-devops" or "gitlab".
 	Name() string
 	// ParseRepo understands every URL form of the provider's hosts: https,
 	// ssh, scp-like and web URLs. It returns an error wrapping
@@ -70,18 +71,23 @@ type Provider interface {
 }
 
 // Config configures a provider. The zero value is github.com (for
-// [NewGitHub]) or hosted Azure DevOps (for [NewAzureDevOps]).
+// [NewGitHub]), hosted Azure DevOps (for [NewAzureDevOps]) or gitlab.com
+// (for [NewGitLab]).
 type Config struct {
 	// BaseURL is the web root: "https://github.com" (the default for
 	// GitHub), "https://ghe.example.com", "https://dev.azure.com/contoso",
-	// "https://tfs.example.com/tfs/DefaultCollection". http:// is accepted only
+	// "https://tfs.example.com/tfs/DefaultCollection", "https://gitlab.com"
+	// (the default for GitLab), "https://git.example.com/gitlab" (a
+	// self-managed GitLab with its relative URL root). http:// is accepted only
 	// for loopback hosts (test servers).
 	BaseURL string
-	// Name is the provider that serves BaseURL's host: "github" or
-	// "azure-devops". Empty: a well-known host says (github.com,
-	// SUB.ghe.com, dev.azure.com, ORG.visualstudio.com); for any other
+	// Name is the provider that serves BaseURL's host: "github",
+	// "azure-devops" or "gitlab". Empty: a well-known host says (github.com,
+	// SUB.ghe.com, dev.azure.com, ORG.visualstudio.com, gitlab.com); for any
+	// other
 	// BaseURL, GitHub Enterprise Server when BaseURL has no path and Azure
-	// DevOps Server when it has one (a collection URL). [ForURL] decides it
+	// DevOps Server when it has one (a collection URL), so a self-managed
+	// GitLab always needs Name "gitlab". [ForURL] decides it
 	// from BaseURL alone, once: never from the path of the URL being parsed.
 	// A test server on loopback that fakes Azure DevOps at its root needs
 	// Name "azure-devops". A constructor refuses a Name naming another
@@ -89,7 +95,7 @@ type Config struct {
 	Name string
 	// APIURL is the REST root. Empty: derived from BaseURL (api.github.com,
 	// BASE/api/v3/ for GitHub Enterprise Server, api.SUB.ghe.com for GHE.com;
-	// BaseURL itself on Azure DevOps).
+	// BaseURL itself on Azure DevOps; BASE/api/v4/ on GitLab).
 	APIURL string
 	// HTTPClient makes every request. Nil: a client that honours HTTPS_PROXY
 	// and NO_PROXY. The client is copied, never modified; patgit's copy (see
@@ -98,7 +104,9 @@ type Config struct {
 	HTTPClient *http.Client
 	// Username is the user name for Basic credentials. GitHub: set it to skip
 	// the GET /user look-up. Azure DevOps: any name works; the default is
-	// empty, as Microsoft's SDKs send.
+	// empty, as Microsoft's SDKs send. GitLab: the reported user, skipping
+	// the GET /user look-up; required for deploy tokens, whose own user name
+	// (gitlab+deploy-token-N) is the only one GitLab accepts with them.
 	Username string
 	// CacheTTL is how long a check result is reused. 0: one minute; negative:
 	// never reused.
@@ -130,7 +138,7 @@ func (c Config) cacheTTL() time.Duration {
 type Report struct {
 	Provider string   `json:"provider"`
 	Host     string   `json:"host"`
-	User     string   `json:"user,omitempty"` // login (GitHub) or display / unique name (Azure DevOps)
+	User     string   `json:"user,omitempty"` // login (GitHub, GitLab) or display / unique name (Azure DevOps)
 	Kind     pat.Kind `json:"kind"`
 	// Scopes as the host reports them; nil when the host does not disclose
 	// scopes (fine-grained and installation tokens, Azure DevOps).
@@ -159,7 +167,7 @@ var (
 	// ForURL) understands.
 	ErrUnsupportedURL = errors.New("unsupported repository URL")
 	// ErrUnauthorized: a bad, expired or revoked token (GitHub 401; Azure
-	// DevOps 401, a 203 sign-in page, or the anonymous user).
+	// DevOps 401, a 203 sign-in page, or the anonymous user; GitLab 401).
 	ErrUnauthorized = errors.New("token rejected")
 	// ErrMissingScope is the errors.Is target of *MissingScopeError.
 	ErrMissingScope = errors.New("token lacks required scopes")

@@ -555,7 +555,8 @@ func TestForURL(t *testing.T) {
 		// Refused.
 		{raw: "https://ghe.example.com/octocat/Hello-World", err: errURL, contains: "Config.BaseURL"},
 		{raw: "git@ghe.example.com:octocat/Hello-World.git", err: errURL, contains: "Config.BaseURL to https://ghe.example.com"},
-		{raw: "https://gitlab.com/group/project", err: errURL, contains: "Config.BaseURL"},
+		{raw: "https://gitlab.com/group/project", provider: "gitlab", want: provider.Repo{Host: "gitlab.com", Owner: "group", Name: "project"}, clone: "https://gitlab.com/group/project.git"},
+		{raw: "https://gitlab.example.com/group/project", err: errURL, contains: `Config.Name "gitlab"`},
 		{raw: "https://github.com.evil.example/octocat/Hello-World", err: errURL},
 		{raw: "https://github.com.evil.example/o/p/_git/r", err: errURL},
 		{raw: "https://evil-github.com/octocat/Hello-World", err: errURL},

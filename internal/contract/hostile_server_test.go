@@ -31,7 +31,7 @@ import (
 
 // hsHost is one fake host with a repository and a read-write token.
 type hsHost struct {
-	name     string // "github" or "azure"
+	name     string // "github", "azure" or "gitlab"
 	setMode  func(providertest.Hostile)
 	cfg      provider.Config
 	url      string // clean clone URL
@@ -56,9 +56,21 @@ func hsHosts(t *testing.T) []*hsHost {
 	if err := az.AddRepo("contoso", "Proj", "widgets", map[string]string{"README.md": "azure\n"}); err != nil {
 		t.Fatal(err)
 	}
+	gl, err := providertest.NewGitLabServerAt("/gitlab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(gl.Close)
+	glSecret := providertest.GitLabPersonalToken("hostile-sweep")
+	gl.AddToken(glSecret, providertest.GitLabToken{Username: "ada", Scopes: []string{"api"},
+		Projects: map[string]providertest.GitLabRole{"acme/sub/hello": providertest.GitLabMaintainer}})
+	if err := gl.AddProject("acme/sub/hello", providertest.GitLabProjectOptions{Files: map[string]string{"README.md": "gitlab\n"}, Protected: []string{}}); err != nil {
+		t.Fatal(err)
+	}
 	hosts := []*hsHost{
 		{name: "github", setMode: gh.SetHostile, cfg: provider.Config{BaseURL: gh.URL, CacheTTL: -1}, url: gh.URL + "/octo/hello.git", secret: ghSecret, scope: "repo"},
 		{name: "azure", setMode: az.SetHostile, cfg: provider.Config{BaseURL: az.OrgURL("contoso"), CacheTTL: -1}, url: az.URL + "/contoso/Proj/_git/widgets", secret: azSecret, scope: "vso.code"},
+		{name: "gitlab", setMode: gl.SetHostile, cfg: provider.Config{BaseURL: gl.URL, Name: "gitlab", CacheTTL: -1}, url: gl.URL + "/acme/sub/hello.git", secret: glSecret, scope: "read_repository"},
 	}
 	for _, h := range hosts {
 		p, r, err := provider.ForURL(h.url, h.cfg)
@@ -218,8 +230,11 @@ func hsOps() []hsOp {
 
 // hsBasic returns the credentials the fake accepts, as Auth would.
 func hsBasic(h *hsHost) *githttp.BasicAuth {
-	if h.name == "github" {
+	switch h.name {
+	case "github":
 		return &githttp.BasicAuth{Username: "octocat", Password: h.secret}
+	case "gitlab":
+		return &githttp.BasicAuth{Username: "oauth2", Password: h.secret}
 	}
 	return &githttp.BasicAuth{Password: h.secret}
 }

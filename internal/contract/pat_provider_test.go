@@ -1230,7 +1230,9 @@ func TestForURLRejects(t *testing.T) {
 		"not a url",
 		"https://github.com",
 		"https://github.com/octocat",
-		"https://gitlab.com/owner/repo",
+		"https://gitlab.com/owner",
+		"https://gitlab.example.com/owner/repo", // self-managed GitLab without BaseURL and Name
+		"https://gitlab.com.evil.example/owner/repo",
 		"https://ghe.example.com/owner/repo", // GHES without BaseURL
 		// look-alike hosts
 		"https://github.com.evil/owner/repo",

@@ -1,11 +1,13 @@
-// Package providertest serves fake GitHub ([NewGitHubServer]) and Azure
-// DevOps ([NewAzureServer]) hosts on loopback for tests: their REST APIs, as
-// far as patgit uses them, and real Git repositories over smart HTTP through
-// git http-backend. [Token] makes synthetic tokens of every kind.
+// Package providertest serves fake GitHub ([NewGitHubServer]), Azure
+// DevOps ([NewAzureServer]) and GitLab ([NewGitLabServer],
+// [NewGitLabServerAt] for a relative URL root) hosts on loopback for tests:
+// their REST APIs, as far as patgit uses them, and real Git repositories
+// over smart HTTP through git http-backend. [Token] makes synthetic tokens
+// of every kind; [GitLabPersonalToken] and its siblings make GitLab's.
 //
 // # Faults
 //
-// Both fakes misbehave on demand, to test what a client does when the
+// Every fake misbehaves on demand, to test what a client does when the
 // network or the host fails. SetFault installs one [Fault]:
 //
 //	s.SetFault(providertest.Fault{Kind: providertest.FaultStatus, Count: 2}) // two 503s, then normal answers

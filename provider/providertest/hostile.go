@@ -80,6 +80,15 @@ func echoOf(r *http.Request) echo {
 	case "bearer", "token":
 		e.secret = strings.TrimSpace(rest)
 	}
+	if e.secret == "" {
+		// GitLab's API takes the token in headers of its own.
+		for _, name := range [...]string{"Private-Token", "Job-Token"} {
+			if v := strings.TrimSpace(r.Header.Get(name)); v != "" {
+				e.secret = v
+				break
+			}
+		}
+	}
 	return e
 }
 
@@ -134,7 +143,7 @@ func (m *hostile) serve(w http.ResponseWriter, r *http.Request, api func(*http.R
 	if rest, ok := strings.CutPrefix(r.URL.Path, echoPrefix); ok {
 		// A redirected request: serve it as the original.
 		r = unechoed(r, rest)
-	} else if h.Redirect && e.auth != "" {
+	} else if h.Redirect && (e.auth != "" || e.secret != "") {
 		q := r.URL.Query()
 		q.Set("echo", e.secret)
 		q.Set("auth", e.auth)

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"strings"
+	"time"
 
 	"github.com/patgit/patgit/pat"
 )
@@ -43,7 +44,8 @@ func (s *stream) pick(alphabet string, n int) string {
 // Token returns a synthetic, deterministic secret of the given kind derived
 // from seed: the same seed and kind give the same secret, different seeds
 // different ones. Checksummed GitHub kinds carry a valid checksum; Azure
-// DevOps tokens use the 84-character AZDO format. Unknown gives a JWT-like
+// DevOps tokens use the 84-character AZDO format; GitLab personal tokens the
+// routable form with a valid checksum, job tokens a JWT-shaped body. Unknown gives a JWT-like
 // opaque string. No generated token is valid on any real host.
 func Token(kind pat.Kind, seed string) string {
 	s := &stream{seed: kind.String() + "\x00" + seed}
@@ -53,6 +55,12 @@ func Token(kind pat.Kind, seed string) string {
 		return kind.Prefix() + random + pat.Checksum(random)
 	case pat.GitHubFineGrained:
 		return "github_pat_11" + s.pick(alnum, 20) + "_" + s.pick(alnum, 59)
+	case pat.GitLabPersonal:
+		return GitLabPersonalToken(seed)
+	case pat.GitLabDeploy:
+		return GitLabDeployToken(seed)
+	case pat.GitLabJob:
+		return GitLabJobToken(seed, time.Time{})
 	case pat.AzureDevOps:
 		// 52 random, "JQQJ99", date (2026-01: "CA"), 12 reserved, "AAAA", "AZDO", 4 checksum-like.
 		return s.pick(alnum, 52) + "JQQJ99CA" + s.pick(alnum, 12) + "AAAAAZDO" + s.pick(alnum, 4)
