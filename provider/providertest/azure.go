@@ -144,6 +144,7 @@ func NewAzureServer() (*AzureServer, error) {
 // Close stops the server and removes its repositories.
 func (s *AzureServer) Close() {
 	stopServer(s.srv)
+	s.git.close()
 	os.RemoveAll(s.root)
 }
 
@@ -383,7 +384,6 @@ func (s *AzureServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.hostile.serve(w, r, func(r *http.Request) bool { return !strings.Contains(r.URL.Path, "/_git/") }, func(w http.ResponseWriter, r *http.Request) {
 			s.faults.serve(w, r, s.routeOf, s.count, s.route)
 		})
-		s.faults.serve(w, r, s.routeOf, s.count, s.route)
 	})
 }
 

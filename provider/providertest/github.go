@@ -168,6 +168,7 @@ func NewGitHubServer() (*GitHubServer, error) {
 // Close stops the server and removes its repositories.
 func (s *GitHubServer) Close() {
 	stopServer(s.srv)
+	s.git.close()
 	os.RemoveAll(s.dir)
 }
 
@@ -270,7 +271,6 @@ func (s *GitHubServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.hostile.serve(w, r, func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }, func(w http.ResponseWriter, r *http.Request) {
 			s.faults.serve(w, r, s.routeOf, s.count, s.route)
 		})
-		s.faults.serve(w, r, s.routeOf, s.count, s.route)
 	})
 }
 
