@@ -33,6 +33,7 @@ import (
 	"github.com/go-git/go-git/v5/storage/memory"
 
 	"github.com/patgit/patgit/gitauth"
+	"github.com/patgit/patgit/internal/testkit"
 	"github.com/patgit/patgit/pat"
 	"github.com/patgit/patgit/provider"
 	"github.com/patgit/patgit/provider/providertest"
@@ -492,20 +493,11 @@ func token(t testing.TB, secret string) pat.Token {
 	return tok
 }
 
-// isolateEnv keeps the machine's git configuration, credential helpers and
-// token variables out of the test.
+// isolateEnv keeps the machine's git configuration, credential helpers,
+// token and CI variables out of the test ([testkit.Isolate]).
 func isolateEnv(t *testing.T) {
 	t.Helper()
-	home := t.TempDir()
-	t.Setenv("HOME", home)
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
-	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
-	t.Setenv("GIT_CONFIG_GLOBAL", filepath.Join(home, ".gitconfig"))
-	t.Setenv("GIT_TERMINAL_PROMPT", "0")
-	for _, name := range []string{"GIT_CONFIG_COUNT", "GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "AZURE_DEVOPS_EXT_PAT", "SYSTEM_ACCESSTOKEN", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"} {
-		t.Setenv(name, "")
-		os.Unsetenv(name)
-	}
+	testkit.Isolate(t)
 }
 
 // withHelper configures git's global credential helper to the shell snippet

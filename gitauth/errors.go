@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/transport"
@@ -244,7 +243,7 @@ func (t *target) remoteError(err error) *RemoteError {
 		body := suffixAfter(msg, transport.ErrAuthorizationFailed)
 		re.Status, re.extra = http.StatusForbidden, transport.ErrAuthorizationFailed
 		re.Detail = t.detail(body)
-		re.Err = t.forbidden(body, nil)
+		re.Err = t.refusal(http.StatusForbidden, nil, []byte(body))
 		return re
 	case errors.Is(err, transport.ErrRepositoryNotFound):
 		re.Status, re.Err, re.extra = http.StatusNotFound, ErrRepoNotFound, transport.ErrRepositoryNotFound
@@ -262,7 +261,7 @@ func (t *target) remoteError(err error) *RemoteError {
 				re.Err = ErrMultiAck
 				return re
 			case he.Response.StatusCode == http.StatusTooManyRequests:
-				re.Err = t.rateLimit(he.Response.Header, re.Detail)
+				re.Err = t.refusal(he.Response.StatusCode, he.Response.Header, []byte(he.Reason))
 				return re
 			}
 		}
@@ -275,64 +274,32 @@ func (t *target) remoteError(err error) *RemoteError {
 	return nil
 }
 
-// forbidden classifies a 403: SAML SSO, a rate limit, or a plain refusal.
-func (t *target) forbidden(body string, h http.Header) error {
-	if strings.Contains(body, "SAML") || strings.Contains(strings.ToLower(body), "single sign-on") {
-		return &provider.SSOError{Host: t.host, URL: t.sanitize(ssoURL(body, h), maxDetail)}
-	}
-	if h != nil && h.Get("X-RateLimit-Remaining") == "0" {
-		return t.rateLimit(h, t.detail(body))
-	}
-	if strings.Contains(strings.ToLower(body), "rate limit") {
-		return t.rateLimit(h, t.detail(body))
-	}
-	return ErrAccessDenied
-}
-
-// ssoURL finds where to authorize the token: the X-GitHub-SSO header's url=,
-// else the first https URL in the body.
-func ssoURL(body string, h http.Header) string {
-	if h != nil {
-		for part := range strings.SplitSeq(h.Get("X-GitHub-SSO"), ";") {
-			if v, ok := strings.CutPrefix(strings.TrimSpace(part), "url="); ok {
-				return v
-			}
+// refusal classifies the Git endpoint's refusal of status with the
+// providers' one classifier ([provider.RefusalError]): a 401 is
+// [provider.ErrUnauthorized]; a rate limit, single sign-on or server error
+// its typed provider error; any other 403 [ErrAccessDenied]; a 404
+// [ErrRepoNotFound]. h may be nil (go-git keeps only the body's text); a
+// body without a Content-Type is taken as the text it is.
+func (t *target) refusal(status int, h http.Header, body []byte) error {
+	if h.Get("Content-Type") == "" {
+		h = h.Clone()
+		if h == nil {
+			h = http.Header{}
 		}
+		h.Set("Content-Type", "text/plain")
 	}
-	i := strings.Index(body, "https://")
-	if i < 0 {
-		// Test servers on loopback speak plain http.
-		if i = strings.Index(body, "http://"); i < 0 {
-			return ""
-		}
+	err := provider.RefusalError(t.host, status, h, body, t.tokens...)
+	switch {
+	case status == http.StatusUnauthorized:
+		return provider.ErrUnauthorized
+	case err != nil:
+		return err
+	case status == http.StatusForbidden:
+		return ErrAccessDenied
+	case status == http.StatusNotFound:
+		return ErrRepoNotFound
 	}
-	end := strings.IndexAny(body[i:], " \t\r\n\"'<>")
-	if end < 0 {
-		end = len(body) - i
-	}
-	return strings.TrimRight(body[i:i+end], ".,;)")
-}
-
-// rateLimit builds a *provider.RateLimitError from the response headers.
-func (t *target) rateLimit(h http.Header, msg string) *provider.RateLimitError {
-	e := &provider.RateLimitError{Host: t.host, Message: msg}
-	if h == nil {
-		return e
-	}
-	if s := h.Get("Retry-After"); s != "" {
-		e.Secondary = true
-		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
-			e.Reset = time.Now().Add(time.Duration(n) * time.Second)
-		} else if at, err := http.ParseTime(s); err == nil {
-			e.Reset = at
-		}
-	}
-	if e.Reset.IsZero() {
-		if n, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil {
-			e.Reset = time.Unix(n, 0)
-		}
-	}
-	return e
+	return errors.New("unexpected answer " + strconv.Itoa(status) + " " + http.StatusText(status) + " from the Git endpoint")
 }
 
 // isMultiAckFailure reports an error go-git gives when a server answered

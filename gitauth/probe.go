@@ -236,17 +236,14 @@ func (t *target) probeAnswer(resp *http.Response, service string) error {
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxProbeBody))
 	re.Detail = t.detail(string(body))
+	re.Err = t.refusal(resp.StatusCode, resp.Header, body)
 	switch resp.StatusCode {
 	case http.StatusUnauthorized:
-		re.Err, re.extra = provider.ErrUnauthorized, transport.ErrAuthenticationRequired
+		re.extra = transport.ErrAuthenticationRequired
 	case http.StatusForbidden:
-		re.Err, re.extra = t.forbidden(string(body), resp.Header), transport.ErrAuthorizationFailed
+		re.extra = transport.ErrAuthorizationFailed
 	case http.StatusNotFound:
-		re.Err, re.extra = ErrRepoNotFound, transport.ErrRepositoryNotFound
-	case http.StatusTooManyRequests:
-		re.Err = t.rateLimit(resp.Header, re.Detail)
-	default:
-		re.Err = errors.New("unexpected answer " + strconv.Itoa(resp.StatusCode) + " " + http.StatusText(resp.StatusCode) + " from the Git endpoint")
+		re.extra = transport.ErrRepositoryNotFound
 	}
 	return re
 }

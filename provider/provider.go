@@ -286,19 +286,20 @@ func (c Config) checkKey(provider, api, what string, tok pat.Token) checkcache.K
 }
 
 // RefusalError classifies an HTTP answer of status to a request made with
-// tok, as the providers' checks do, for code outside this package that
+// tokens, as the providers' checks do, for code outside this package that
 // reads answers of its own (a Git endpoint's): the one classifier, the one
 // Retry-After / X-RateLimit-Reset / RateLimit-Reset parser. body must be
 // capped ([MaxResponseBody]; more is ignored). It returns a
 // [*RateLimitError] (429, or 403 with a rate-limit header or message), an
-// [*SSOError] (403 with X-GitHub-SSO "required"), an error wrapping
+// [*SSOError] (403 with X-GitHub-SSO "required", or a message naming SAML
+// single sign-on, as a Git endpoint words it), an error wrapping
 // [ErrUnauthorized] (401), a [*HostError] matching [ErrServerError] (5xx),
 // and nil for a success and for the answers each caller words itself (403,
 // 404, other 4xx). The server's text in it is one line, capped and scrubbed
-// of tok in any encoding.
-func RefusalError(host string, status int, h http.Header, body []byte, tok pat.Token) error {
-	r := refusal.Classify(status, h, body, time.Now(), tok)
-	host = pat.Sanitize(host, maxServerText, tok)
+// of the tokens in any encoding.
+func RefusalError(host string, status int, h http.Header, body []byte, tokens ...pat.Token) error {
+	r := refusal.Classify(status, h, body, time.Now(), tokens...)
+	host = pat.Sanitize(host, maxServerText, tokens...)
 	if r.Kind == refusal.Unauthorized {
 		msg := r.Message
 		if msg == "" {

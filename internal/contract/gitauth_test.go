@@ -30,6 +30,7 @@ import (
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 
 	"github.com/patgit/patgit/gitauth"
+	"github.com/patgit/patgit/internal/testkit"
 	"github.com/patgit/patgit/pat"
 	"github.com/patgit/patgit/provider"
 	"github.com/patgit/patgit/provider/providertest"
@@ -47,11 +48,6 @@ const (
 	gaAzRepo  = "widgets"
 )
 
-var gaTokenVars = []string{
-	"GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN",
-	"AZURE_DEVOPS_EXT_PAT", "SYSTEM_ACCESSTOKEN",
-}
-
 // gaUnsetenv removes k for the test and restores it afterwards.
 func gaUnsetenv(t *testing.T, k string) {
 	t.Helper()
@@ -59,24 +55,12 @@ func gaUnsetenv(t *testing.T, k string) {
 	os.Unsetenv(k)
 }
 
-// gaIsolate isolates git's configuration and clears every token variable, so that neither the
-// environment nor a credential helper of the machine can supply a token. It returns HOME.
+// gaIsolate isolates git's configuration and clears every token and CI variable
+// ([testkit.Isolate]), so that neither the environment nor a credential helper of the
+// machine can supply a token. It returns HOME.
 func gaIsolate(t *testing.T) string {
 	t.Helper()
-	home := t.TempDir()
-	t.Setenv("HOME", home)
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
-	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
-	t.Setenv("GIT_CONFIG_GLOBAL", os.DevNull)
-	t.Setenv("GIT_TERMINAL_PROMPT", "0")
-	for _, k := range gaTokenVars {
-		gaUnsetenv(t, k)
-	}
-	for _, k := range []string{"GIT_CONFIG_COUNT", "GIT_CONFIG_PARAMETERS", "GIT_ASKPASS", "SSH_ASKPASS",
-		"GIT_CONFIG_KEY_0", "GIT_CONFIG_VALUE_0"} {
-		gaUnsetenv(t, k)
-	}
-	return home
+	return testkit.Isolate(t)
 }
 
 // gaNeedGit skips when git is missing (the fakes serve repositories through git http-backend).

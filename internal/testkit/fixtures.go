@@ -1,6 +1,8 @@
 package testkit
 
 import (
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"testing"
 
@@ -72,4 +74,42 @@ func NoPanic(t testing.TB, name string, f func()) {
 		}
 	}()
 	f()
+}
+
+// EnvVars lists every environment variable that can hand a token to the
+// library or bind one to a host (the binding of DESIGN "Which token goes
+// where", GitLab's included), every CI variable that configures a host,
+// git's configuration and prompt variables, and the proxy variables:
+// everything [Isolate] clears.
+var EnvVars = []string{
+	// tokens
+	"GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN",
+	"AZURE_DEVOPS_EXT_PAT", "SYSTEM_ACCESSTOKEN",
+	"GITLAB_TOKEN", "GITLAB_ACCESS_TOKEN", "OAUTH_TOKEN", "CI_JOB_TOKEN",
+	// hosts CI names
+	"SYSTEM_COLLECTIONURI", "GITHUB_SERVER_URL", "GITHUB_API_URL", "CI_SERVER_URL", "GITLAB_HOST",
+	// git
+	"GIT_CONFIG_COUNT", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_KEY_0", "GIT_CONFIG_VALUE_0",
+	"GIT_ASKPASS", "SSH_ASKPASS",
+	// proxies
+	"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy",
+}
+
+// Isolate keeps the machine out of t: an empty HOME (returned), no system
+// or global git configuration (so no credential helper of the machine's),
+// no terminal prompt, and every variable of [EnvVars] unset until t ends.
+// Tests that call it cannot run in parallel (t.Setenv).
+func Isolate(t testing.TB) string {
+	t.Helper()
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+	t.Setenv("GIT_CONFIG_GLOBAL", os.DevNull)
+	t.Setenv("GIT_TERMINAL_PROMPT", "0")
+	for _, k := range EnvVars {
+		t.Setenv(k, "") // restores k when t ends
+		os.Unsetenv(k)
+	}
+	return home
 }

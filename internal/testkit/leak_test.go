@@ -151,3 +151,24 @@ func TestScannerValuesFilesDirs(t *testing.T) {
 		t.Error("symlink target with a piece of the secret not flagged")
 	}
 }
+
+// TestIsolate: every variable of EnvVars is unset inside, and back as it
+// was after the test.
+func TestIsolate(t *testing.T) {
+	for _, k := range EnvVars {
+		t.Setenv(k, "outside")
+	}
+	t.Run("inside", func(t *testing.T) {
+		Isolate(t)
+		for _, k := range EnvVars {
+			if v, ok := os.LookupEnv(k); ok {
+				t.Errorf("%s = %q inside Isolate", k, v)
+			}
+		}
+	})
+	for _, k := range EnvVars {
+		if v := os.Getenv(k); v != "outside" {
+			t.Errorf("%s = %q after the test, want it restored", k, v)
+		}
+	}
+}

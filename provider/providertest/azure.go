@@ -144,6 +144,7 @@ func NewAzureServer() (*AzureServer, error) {
 // Close stops the server and removes its repositories.
 func (s *AzureServer) Close() {
 	stopServer(s.srv)
+	s.git.close()
 	os.RemoveAll(s.root)
 }
 

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/http/cgi"
 	"os"
@@ -129,9 +131,15 @@ func CreateBareRepo(dir string, files map[string]string) error {
 }
 
 // gitBackend serves bare repositories under root through git http-backend.
+// Its processes never write to the test's own stderr, and close waits for
+// every one it started: none outlives the fake.
 type gitBackend struct {
 	root    string
 	handler *cgi.Handler
+
+	mu      sync.Mutex
+	closed  bool
+	running sync.WaitGroup // requests being served, a git process each
 }
 
 func newGitBackend(root string) (*gitBackend, error) {
@@ -141,9 +149,11 @@ func newGitBackend(root string) (*gitBackend, error) {
 	}
 	env := append(gitEnv(), "GIT_PROJECT_ROOT="+root, "GIT_HTTP_EXPORT_ALL=1")
 	return &gitBackend{root: root, handler: &cgi.Handler{
-		Path: filepath.Join(ep, "git-http-backend"),
-		Dir:  root,
-		Env:  env,
+		Path:   filepath.Join(ep, "git-http-backend"),
+		Dir:    root,
+		Env:    env,
+		Stderr: io.Discard,
+		Logger: log.New(io.Discard, "", 0),
 	}}, nil
 }
 
@@ -151,10 +161,33 @@ func newGitBackend(root string) (*gitBackend, error) {
 // to root, e.g. "octo/hello.git") plus service ("/info/refs",
 // "/git-upload-pack", "/git-receive-pack").
 func (b *gitBackend) serve(w http.ResponseWriter, r *http.Request, repo, service string) {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		http.Error(w, "providertest: server closed", http.StatusServiceUnavailable)
+		return
+	}
+	b.running.Add(1)
+	b.mu.Unlock()
+	defer b.running.Done()
 	r2 := r.Clone(r.Context())
 	r2.URL.Path = "/" + strings.TrimPrefix(repo, "/") + service
 	r2.URL.RawPath = ""
 	b.handler.ServeHTTP(w, r2)
+}
+
+// close refuses new requests and waits until every git process started for
+// earlier ones has exited. Call it after the server's connections are
+// closed: a process then reads the end of its input and a failed write
+// kills it.
+func (b *gitBackend) close() {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	b.running.Wait()
 }
 
 // exists reports whether repo is a directory under root.

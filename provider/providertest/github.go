@@ -174,6 +174,7 @@ func NewGitHubServer() (*GitHubServer, error) {
 // Close stops the server and removes its repositories.
 func (s *GitHubServer) Close() {
 	stopServer(s.srv)
+	s.git.close()
 	os.RemoveAll(s.dir)
 }
 

@@ -108,6 +108,12 @@ func Classify(status int, h http.Header, body []byte, now time.Time, tokens ...p
 		if m := ssoURL.FindStringSubmatch(h.Get("X-GitHub-SSO")); m != nil {
 			r.SSOURL = pat.Sanitize(m[1], 2048, tokens...)
 		}
+	case status == http.StatusForbidden && (strings.Contains(lower, "saml") || strings.Contains(lower, "single sign-on")):
+		// A Git endpoint says it in words only: "The 'org' organization
+		// has enabled or enforced SAML SSO. To access this repository,
+		// visit https://… and try your request again."
+		r.Kind = SSORequired
+		r.SSOURL = pat.Sanitize(firstURL(rawMessage(h, body)), 2048, tokens...)
 	case status == http.StatusTooManyRequests || status == http.StatusForbidden && limited(h, lower):
 		r.Kind = RateLimited
 		r.Secondary = h.Get("Retry-After") != "" || strings.Contains(lower, "secondary") || strings.Contains(lower, "abuse")
@@ -177,6 +183,11 @@ func RetryAfter(v string, now time.Time) (time.Duration, bool) {
 // percent-decoded), else a short text/plain body. It is sanitized: one
 // line, no control characters, at most MaxMessage bytes, tokens scrubbed.
 func Message(h http.Header, body []byte, tokens ...pat.Token) string {
+	return pat.Sanitize(rawMessage(h, body), MaxMessage, tokens...)
+}
+
+// rawMessage is Message before it is sanitized.
+func rawMessage(h http.Header, body []byte) string {
 	if len(body) >= MaxBody {
 		// A body cut at the cap may end in part of a token, which no
 		// scrubber recognises: drop its last word.
@@ -210,7 +221,24 @@ func Message(h http.Header, body []byte, tokens ...pat.Token) string {
 			msg = string(body)
 		}
 	}
-	return pat.Sanitize(msg, MaxMessage, tokens...)
+	return msg
+}
+
+// firstURL returns the first http(s) URL in text (loopback test servers
+// speak plain http), without the punctuation that ends a sentence; "" for
+// none.
+func firstURL(text string) string {
+	i := strings.Index(text, "https://")
+	if i < 0 {
+		if i = strings.Index(text, "http://"); i < 0 {
+			return ""
+		}
+	}
+	u := text[i:]
+	if end := strings.IndexAny(u, " \t\r\n\"'<>"); end >= 0 {
+		u = u[:end]
+	}
+	return strings.TrimRight(u, ".,;)")
 }
 
 // jsonText returns a JSON string's value, or the text of any other JSON

@@ -111,6 +111,11 @@ func TestClassify(t *testing.T) {
 	if r.SSOURL != "https://github.com/orgs/o/sso?authorization_request=A1" {
 		t.Errorf("SSO URL = %q", r.SSOURL)
 	}
+	// A Git endpoint says it in words, with no header.
+	r = Classify(403, with("Content-Type", "text/plain"), []byte("The 'o' organization has enabled or enforced SAML SSO. To access this repository, visit https://github.com/orgs/o/sso?authorization_request=A3 and try again.\n"), now)
+	if r.Kind != SSORequired || r.SSOURL != "https://github.com/orgs/o/sso?authorization_request=A3" {
+		t.Errorf("Git endpoint's SSO text: %+v", r)
+	}
 }
 
 // Every server-controlled byte a Refusal keeps is one clean line without
