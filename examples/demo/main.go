@@ -34,6 +34,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 
+	"github.com/patgit/patgit/examples/internal/cli"
 	"github.com/patgit/patgit/gitauth"
 	"github.com/patgit/patgit/pat"
 	"github.com/patgit/patgit/provider"
@@ -250,7 +251,7 @@ func (d *demo) section(title string) { fmt.Fprintf(d.out, "\n== %s\n", title) }
 func (d *demo) hostFlow(ctx context.Context, remote string, opts gitauth.Options, need []string) {
 	r, err := gitauth.Resolve(ctx, remote, opts)
 	if err != nil {
-		d.step("token", false, err.Error())
+		d.step("token", false, errString(err))
 		return
 	}
 	d.step("token", true, fmt.Sprintf("%s %s from %s", r.Token.Kind(), r.Token, r.Token.Origin()))
@@ -258,7 +259,7 @@ func (d *demo) hostFlow(ctx context.Context, remote string, opts gitauth.Options
 	d.step("check", err == nil, describeReport(rep, err, need))
 	auth, err := gitauth.Auth(ctx, remote, opts)
 	if err != nil {
-		d.step("auth", false, err.Error())
+		d.step("auth", false, errString(err))
 		return
 	}
 	d.step("auth", true, fmt.Sprintf("go-git BasicAuth, user name %q, password = the token", auth.Username))
@@ -271,7 +272,7 @@ func (d *demo) hostFlow(ctx context.Context, remote string, opts gitauth.Options
 	fmt.Fprintf(d.out, "       clone          %s -> %s\n", r.CloneURL, filepath.Base(dir))
 	repo, err := gitauth.Clone(ctx, remote, dir, opts, &git.CloneOptions{Progress: &indent{w: d.out, prefix: "         | "}})
 	if err != nil {
-		d.step("clone", false, err.Error())
+		d.step("clone", false, errString(err))
 		return
 	}
 	head, _ := repo.Head()
@@ -281,7 +282,7 @@ func (d *demo) hostFlow(ctx context.Context, remote string, opts gitauth.Options
 	d.step(".git/config", clean, "url = "+r.CloneURL+" (no credentials)")
 
 	if err := commitFile(repo, dir, "CHANGELOG.md", "pushed by the patgit demo\n"); err != nil {
-		d.step("commit", false, err.Error())
+		d.step("commit", false, errString(err))
 		return
 	}
 	err = gitauth.Push(ctx, repo, remote, opts, nil)
@@ -320,7 +321,7 @@ func (d *demo) github(ctx context.Context) {
 	ro := gitauth.Options{Provider: opts.Provider, Source: pat.Static(mustToken(ghReader, "env DEMO_FINE_GRAINED"))}
 	r, err := gitauth.Resolve(ctx, remote, ro)
 	if err != nil {
-		d.step("token", false, err.Error())
+		d.step("token", false, errString(err))
 		return
 	}
 	rep, err := r.Provider.CheckScopes(ctx, r.Token, "repo")
@@ -393,7 +394,7 @@ func describeReport(rep *provider.Report, err error, need []string) string {
 		parts = append(parts, exp)
 	}
 	if err != nil {
-		parts = append(parts, err.Error())
+		parts = append(parts, errString(err))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -408,16 +409,17 @@ func mustToken(secret, origin string) pat.Token {
 
 func errOr(err error, ok string) string {
 	if err != nil {
-		return err.Error()
+		return errString(err)
 	}
 	return ok
 }
 
+// errString says err in words: one line, without the library's prefixes.
 func errString(err error) string {
 	if err == nil {
 		return "no error (unexpected)"
 	}
-	return err.Error()
+	return cli.Words{}.Message(err)
 }
 
 func firstLine(s string) string {
