@@ -190,7 +190,8 @@ func (w Words) Message(err error) string {
 		return kindNames[strings.TrimSuffix(m, " token")] + " token"
 	})
 	if u, perr := url.Parse(w.URL); perr == nil && u.Scheme == "http" && provider.IsLoopback(u.Host) {
-		msg = strings.ReplaceAll(msg, "https://"+u.Host, "http://"+u.Host)
+		same := regexp.MustCompile(`https://` + regexp.QuoteMeta(u.Host) + `([^0-9]|$)`)
+		msg = same.ReplaceAllString(msg, "http://"+u.Host+"$1")
 	}
 	return msg
 }
