@@ -168,6 +168,13 @@ func (w Words) Message(err error) string {
 		}
 		return m
 	})
+	for field, flag := range w.Flags {
+		// A field named alone ("when BaseURL does not say"), when its name
+		// is no English word.
+		if strings.ToLower(field[1:]) != field[1:] {
+			msg = regexp.MustCompile(`\b`+regexp.QuoteMeta(field)+`\b`).ReplaceAllString(msg, flag)
+		}
+	}
 	for _, name := range []string{"github", "azure-devops", "gitlab"} {
 		msg = strings.ReplaceAll(msg, "("+name+")", "("+ProviderTitle(name)+")")
 	}

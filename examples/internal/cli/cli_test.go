@@ -21,6 +21,7 @@ func TestMessage(t *testing.T) {
 		{"set Config.BaseURL to https://127.0.0.1:9 and Config.Name", "set -base-url to http://127.0.0.1:9 and -provider"},
 		{"set Options.Provider.BaseURL; opts.Provider.Name", "set -base-url; -provider"},
 		{"keep Config.Timeout", "keep Config.Timeout"},
+		{"when BaseURL alone does not say; a Name", "when -base-url alone does not say; a Name"},
 		{"two\nlines  here", "two; lines here"},
 		{"use https://127.0.0.10:9", "use https://127.0.0.10:9"},
 		{"use https://127.0.0.1:90 or https://127.0.0.1:9", "use https://127.0.0.1:90 or http://127.0.0.1:9"},
