@@ -1,9 +1,9 @@
 // Command check proves a token is good enough for a repository before a long
 // job starts: it finds the token the way gitauth.Auth does, checks it against
 // the host (user, kind, scopes, expiry), proves each -need scope it can, and
-// probes the repository's git endpoint for read access (and, with -write or
-// a -need scope that grants push, for write access). It says yes only with
-// proof.
+// probes the repository's git endpoint for read access (and for write
+// access, with -write or to prove a -need scope that grants push). It says
+// yes only with proof.
 //
 // Usage:
 //
