@@ -22,15 +22,11 @@ type ScopeInfo struct {
 // never grant (a GitHub scope asked of an Azure DevOps token) before
 // checking anything.
 func Scopes(providerName string) []ScopeInfo {
-	var list []ScopeInfo
-	switch providerName {
-	case "github":
-		list = ghKnownScopes()
-	case "azure-devops":
-		list = azKnownScopes()
-	default:
+	f := familyNamed(providerName)
+	if f == nil || f.scopes == nil {
 		return nil
 	}
+	list := f.scopes()
 	slices.SortFunc(list, func(a, b ScopeInfo) int {
 		switch {
 		case a.Name < b.Name:

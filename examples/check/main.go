@@ -7,7 +7,7 @@
 //
 // Usage:
 //
-//	check [-json] [-need SCOPE]... [-write] [-base-url URL] URL
+//	check [-json] [-need SCOPE]... [-write] [-base-url URL [-provider NAME]] URL
 //
 // Exit status:
 //
@@ -56,9 +56,9 @@ import (
 const expiryWarning = 7 * 24 * time.Hour
 
 // flagNames are check's flags for the library's configuration fields.
-var flagNames = map[string]string{"BaseURL": "-base-url"}
+var flagNames = map[string]string{"BaseURL": "-base-url", "Name": "-provider"}
 
-const usageLine = "usage: check [-json] [-need SCOPE]... [-write] [-base-url URL] URL"
+const usageLine = "usage: check [-json] [-need SCOPE]... [-write] [-base-url URL [-provider NAME]] URL"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -112,6 +112,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	write := fs.Bool("write", false, "also prove write (push) access to the repository")
 	baseURL := fs.String("base-url", "", "web root of a GitHub Enterprise Server or an Azure DevOps Server collection,\ne.g. https://ghe.example.com or https://tfs.example.com/tfs/DefaultCollection")
+	name := fs.String("provider", "", "the provider that serves -base-url's host: github or azure-devops\n(default: a server root is GitHub Enterprise Server, a collection URL Azure DevOps Server)")
 	var need scopeList
 	fs.Var(&need, "need", "a scope the token must have (repeat, or comma-separate)")
 	fs.Usage = func() {
@@ -132,7 +133,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case fs.NArg() > 1:
 		return usageError(stderr, fs, fmt.Sprintf("want one repository URL, got %d arguments", fs.NArg()))
 	}
-	opts := gitauth.Options{Provider: provider.Config{BaseURL: *baseURL}}
+	opts := gitauth.Options{Provider: provider.Config{BaseURL: *baseURL, Name: *name}}
+	// A CI server that runs check configures itself (as gitauth.Resolve
+	// does), for the scope check and the probes too.
+	opts.Provider = provider.CIConfig(fs.Arg(0), opts.Provider, os.Getenv)
 	res := check(ctx, fs.Arg(0), need, *write, opts)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)

@@ -14,10 +14,10 @@ import (
 
 // fakes are the servers and tokens the tests of check use.
 type fakes struct {
-	gh, ghRemote, az, azRemote string
-	ghServer                   *providertest.GitHubServer
-	azServer                   *providertest.AzureServer
-	secrets                    []string
+	gh, ghRemote, az, azRemote, azRoot string
+	ghServer                           *providertest.GitHubServer
+	azServer                           *providertest.AzureServer
+	secrets                            []string
 }
 
 // token makes a generated token known to the test's leak scan.
@@ -56,7 +56,7 @@ func startFakes(t *testing.T) *fakes {
 	}
 	return &fakes{
 		gh: gh.URL, ghRemote: gh.URL + "/octo/hello.git", ghServer: gh, azServer: az,
-		az: az.OrgURL("contoso"), azRemote: az.OrgURL("contoso") + "/Web/_git/site",
+		az: az.OrgURL("contoso"), azRoot: az.URL, azRemote: az.OrgURL("contoso") + "/Web/_git/site",
 	}
 }
 
@@ -162,6 +162,11 @@ func TestCheck(t *testing.T) {
 			[]string{"-need 'repo' is not an Azure DevOps scope; Azure DevOps scopes are: ", "vso.code, "}, nil},
 		{"two GitHub scopes asked of Azure", nil, args(az2, "-need", "repo", "-need", "workflow", f.azRemote), 2, "bad_input",
 			[]string{"-need 'repo' and 'workflow' are not Azure DevOps scopes"}, nil},
+		{"Azure DevOps Server at a server root, with -provider", azEnv(azWriter), []string{"-base-url", f.azRoot, "-provider", "azure-devops", "-need", "vso.code_write", f.azRoot + "/contoso/Web/_git/site"}, 0, "",
+			[]string{"proven:      vso.code_write"}, nil},
+		{"unknown -provider", azEnv(azWriter), []string{"-base-url", f.azRoot, "-provider", "bogus", f.azRemote}, 2, "bad_input", []string{`-provider "bogus"`}, nil},
+		{"Azure Pipelines configures itself", []string{"SYSTEM_COLLECTIONURI=" + f.az + "/", "SYSTEM_ACCESSTOKEN=" + azWriter}, []string{"-need", "vso.code_write", f.azRemote}, 0, "",
+			[]string{"from env SYSTEM_ACCESSTOKEN", "proven:      vso.code_write"}, nil},
 		{"Azure without a token", nil, args(az2, f.azRemote), 1, "no_token", []string{"AZURE_DEVOPS_EXT_PAT"}, nil},
 	}
 	bin := bintest.Build(t)

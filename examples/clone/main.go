@@ -3,7 +3,7 @@
 //
 // Usage:
 //
-//	clone [-depth N] [-base-url URL] [-q] URL DIR
+//	clone [-depth N] [-base-url URL [-provider NAME]] [-q] URL DIR
 //
 // The token comes from the host's conventional environment variables
 // (GH_TOKEN, GITHUB_TOKEN; GH_ENTERPRISE_TOKEN, GITHUB_ENTERPRISE_TOKEN;
@@ -36,7 +36,7 @@ import (
 	"github.com/patgit/patgit/provider"
 )
 
-const usageLine = "usage: clone [-depth N] [-base-url URL] [-q] URL DIR"
+const usageLine = "usage: clone [-depth N] [-base-url URL [-provider NAME]] [-q] URL DIR"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -50,6 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 	fs.SetOutput(stderr)
 	depth := fs.Int("depth", 0, "shallow clone with this many commits (0: full history)")
 	baseURL := fs.String("base-url", "", "web root of a GitHub Enterprise Server or an Azure DevOps Server collection,\ne.g. https://ghe.example.com")
+	name := fs.String("provider", "", "the provider that serves -base-url's host: github or azure-devops\n(default: a server root is GitHub Enterprise Server, a collection URL Azure DevOps Server)")
 	quiet := fs.Bool("q", false, "no progress output")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, usageLine)
@@ -72,7 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 		return usageError(stderr, fs, fmt.Sprintf("want a repository URL and a directory, got %d arguments", fs.NArg()))
 	}
 	url, dir := fs.Arg(0), fs.Arg(1)
-	opts := gitauth.Options{Provider: provider.Config{BaseURL: *baseURL}}
+	opts := gitauth.Options{Provider: provider.Config{BaseURL: *baseURL, Name: *name}}
 	co := &git.CloneOptions{Depth: *depth}
 	var lines *lineWriter
 	switch {
@@ -88,7 +89,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 		lines.flush()
 	}
 	if err != nil {
-		words := cli.Words{Flags: map[string]string{"BaseURL": "-base-url"}, URL: url}
+		words := cli.Words{Flags: map[string]string{"BaseURL": "-base-url", "Name": "-provider"}, URL: url}
 		fmt.Fprintln(stderr, "clone:", strings.TrimPrefix(words.Message(err), "clone "))
 		return cli.Status(cli.Kind(err, true))
 	}

@@ -10,7 +10,7 @@
 //
 // Flags go before the operation git appends ("get", "store" or "erase"):
 //
-//	credential-helper [-base-url URL] [-token-file FILE] [-username NAME] get
+//	credential-helper [-base-url URL [-provider NAME]] [-token-file FILE] [-username NAME] get
 //
 // -username gives GitHub the user name, so that no GET /user is made on
 // every "get". When the token's expiry is known, the answer carries
@@ -40,7 +40,7 @@ import (
 	"github.com/patgit/patgit/provider"
 )
 
-const usageLine = "usage: credential-helper [-base-url URL] [-token-file FILE] [-username NAME] get|store|erase"
+const usageLine = "usage: credential-helper [-base-url URL [-provider NAME]] [-token-file FILE] [-username NAME] get|store|erase"
 
 func main() {
 	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -50,6 +50,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs := flag.NewFlagSet("credential-helper", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	baseURL := fs.String("base-url", "", "web root of a GitHub Enterprise Server or an Azure DevOps Server collection")
+	name := fs.String("provider", "", "the provider that serves -base-url's host: github or azure-devops\n(default: a server root is GitHub Enterprise Server, a collection URL Azure DevOps Server)")
 	tokenFile := fs.String("token-file", "", "read the token from this file (mode 0600), read again on every request,\ninstead of the environment")
 	username := fs.String("username", "", "the user name to answer (GitHub: skips the GET /user look-up)")
 	fs.Usage = func() {
@@ -74,13 +75,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	default:
 		return usageError(stderr, fs, fmt.Sprintf("unknown operation %q (want get, store or erase)", op))
 	}
-	opts := gitauth.Options{Provider: provider.Config{BaseURL: *baseURL, Username: *username}}
+	opts := gitauth.Options{Provider: provider.Config{BaseURL: *baseURL, Name: *name, Username: *username}}
 	if *tokenFile != "" {
 		opts.Source = requiredFile{path: *tokenFile}
 	}
 	var answer bytes.Buffer
 	if err := gitauth.CredentialHelper(ctx, op, stdin, &answer, opts); err != nil {
-		words := cli.Words{Flags: map[string]string{"BaseURL": "-base-url", "Username": "-username"}}
+		words := cli.Words{Flags: map[string]string{"BaseURL": "-base-url", "Name": "-provider", "Username": "-username"}}
 		fmt.Fprintln(stderr, "patgit credential-helper:", words.Message(err))
 		return cli.ExitFailed
 	}
