@@ -192,7 +192,10 @@ func check(ctx context.Context, rawURL string, need []string, write bool, opts g
 		res.ScopesDisclosed = &disclosed
 		res.User, res.Scopes, res.ExpiresAt = report.User, report.Scopes, report.ExpiresAt
 		res.Missing = report.Missing
-		res.ExpiresSoon = report.ExpiresWithin(expiryWarning)
+		if res.ExpiresAt.IsZero() {
+			res.ExpiresAt = r.Token.ExpiresAt() // what a JWT-shaped token says of itself
+		}
+		res.ExpiresSoon = !res.ExpiresAt.IsZero() && time.Until(res.ExpiresAt) < expiryWarning
 	}
 	if missing := (*provider.MissingScopeError)(nil); errors.As(err, &missing) && report != nil {
 		res.Proven = provenBefore(need, report)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/patgit/patgit/examples/internal/bintest"
+	"github.com/patgit/patgit/internal/testkit"
 	"github.com/patgit/patgit/pat"
 	"github.com/patgit/patgit/provider/providertest"
 )
@@ -188,7 +189,7 @@ func TestCheck(t *testing.T) {
 				}
 			}
 			checkWords(t, table.Out())
-			bintest.NoLeak(t, table.Out(), f.secrets...)
+			testkit.NoLeak(t, "output", table.Out(), f.secrets...)
 
 			js := bintest.Run(t, bin, env, "", append([]string{"-json"}, tc.args...)...)
 			if js.Code != tc.code {
@@ -213,7 +214,7 @@ func TestCheck(t *testing.T) {
 					}
 				}
 			}
-			bintest.NoLeak(t, js.Out(), f.secrets...)
+			testkit.NoLeak(t, "output", js.Out(), f.secrets...)
 		})
 	}
 }
@@ -273,7 +274,7 @@ func TestCheckServerError(t *testing.T) {
 			if res.Code != 3 || !strings.Contains(res.Stdout, `"error_kind": "network"`) {
 				t.Fatalf("exit %d, want 3 and error_kind network:\n%s", res.Code, res.Out())
 			}
-			bintest.NoLeak(t, res.Out(), f.secrets...)
+			testkit.NoLeak(t, "output", res.Out(), f.secrets...)
 		})
 	}
 }
@@ -298,7 +299,7 @@ func TestCheckEveryGitHubKind(t *testing.T) {
 			if res.Code != 0 || !strings.Contains(res.Stdout, "proven:      repo") {
 				t.Errorf("-need repo: exit %d, want 0 with repo proven:\n%s", res.Code, res.Out())
 			}
-			bintest.NoLeak(t, res.Out(), f.secrets...)
+			testkit.NoLeak(t, "output", res.Out(), f.secrets...)
 		})
 	}
 }

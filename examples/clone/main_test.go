@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/patgit/patgit/examples/internal/bintest"
+	"github.com/patgit/patgit/internal/testkit"
 	"github.com/patgit/patgit/pat"
 	"github.com/patgit/patgit/provider/providertest"
 )
@@ -71,15 +72,14 @@ func TestClone(t *testing.T) {
 			if res.Code != tc.code || !strings.Contains(res.Out(), tc.says) || strings.Contains(res.Out(), tc.not) {
 				t.Fatalf("exit %d, want %d with %q and without %q:\n%s", res.Code, tc.code, tc.says, tc.not, res.Out())
 			}
-			bintest.NoLeak(t, res.Out(), secret, ghSecret)
+			testkit.NoLeak(t, "output", res.Out(), secret, ghSecret)
 			if tc.code != 0 {
 				return
 			}
 			if _, err := os.Stat(filepath.Join(dir, "a.txt")); err != nil {
 				t.Fatal(err)
 			}
-			cfg, _ := os.ReadFile(filepath.Join(dir, ".git", "config"))
-			bintest.NoLeak(t, string(cfg), secret)
+			testkit.NoLeakInDir(t, dir, secret)
 			if !strings.Contains(res.Stderr, "\n") || strings.Contains(res.Stderr, "\r") {
 				t.Errorf("progress to a pipe is not whole lines:\n%q", res.Stderr)
 			}

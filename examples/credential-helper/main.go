@@ -130,12 +130,6 @@ func withExpiry(answer []byte) []byte {
 	return append(out, "password_expiry_utc="+strconv.FormatInt(at.Unix(), 10)+"\n"...)
 }
 
-// expiresAt returns when tok expires, zero when unknown.
-//
-// TODO(pat.Token.ExpiresAt): return tok.ExpiresAt() once pat.Token has it
-// (DESIGN.md: the exp claim of a JWT-shaped token, or what its Source set).
-// Until then no expiry is known and withExpiry adds nothing.
-func expiresAt(tok pat.Token) time.Time {
-	_ = tok
-	return time.Time{}
-}
+// expiresAt returns when tok expires (the exp claim of a JWT-shaped token),
+// zero when unknown.
+func expiresAt(tok pat.Token) time.Time { return tok.ExpiresAt() }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"net/url"
 	"os"
 	"os/exec"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/patgit/patgit/examples/internal/bintest"
+	"github.com/patgit/patgit/internal/testkit"
 	"github.com/patgit/patgit/pat"
 	"github.com/patgit/patgit/provider/providertest"
 )
@@ -26,6 +28,9 @@ func TestCredentialHelper(t *testing.T) {
 	azSecret := providertest.Token(pat.AzureDevOps, "helper-example")
 	gh.AddToken(secret, providertest.GitHubToken{Login: "octocat", Scopes: []string{"repo"}})
 	u, _ := url.Parse(gh.URL)
+	// A pipeline's JWT that says when it expires.
+	b64 := base64.RawURLEncoding.EncodeToString
+	jwt := b64([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + b64([]byte(`{"exp":2000000000,"sub":"pipeline"}`)) + ".c2lnbmF0dXJl"
 	request := "protocol=http\nhost=" + u.Host + "\npath=octo/hello.git\n\n"
 
 	dir := t.TempDir()
@@ -62,6 +67,8 @@ func TestCredentialHelper(t *testing.T) {
 		{"truncated token", []string{"GH_ENTERPRISE_TOKEN=" + secret[:len(secret)-3]}, []string{"-base-url", gh.URL, "get"}, request, 1, "", "truncated", 0},
 		{"empty variable", []string{"GH_ENTERPRISE_TOKEN="}, []string{"-base-url", gh.URL, "get"}, request, 0, "", "", 0},
 		{"unreachable host", []string{"GH_ENTERPRISE_TOKEN=" + secret}, []string{"-base-url", "http://127.0.0.1:1", "get"}, "protocol=http\nhost=127.0.0.1:1\n\n", 1, "", "127.0.0.1:1", 0},
+		{"expiry known", []string{"AZURE_DEVOPS_EXT_PAT=" + jwt}, []string{"get"}, "protocol=https\nhost=dev.azure.com\nusername=contoso\n\n", 0,
+			"username=contoso\npassword=" + jwt + "\npassword_expiry_utc=2000000000\n", "", 0},
 		{"unknown host", []string{"GH_TOKEN=" + secret}, []string{"get"}, "protocol=https\nhost=example.org\n\n", 0, "", "", 0},
 		{"no token in the environment", nil, []string{"-base-url", gh.URL, "get"}, request, 0, "", "", 0},
 		{"store", nil, []string{"store"}, request, 0, "", "", 0},
@@ -82,7 +89,7 @@ func TestCredentialHelper(t *testing.T) {
 			if n := gh.Requests("GET /user"); n > tc.getUser {
 				t.Errorf("%d GET /user requests, want at most %d", n, tc.getUser)
 			}
-			bintest.NoLeak(t, res.Stderr, secret, azSecret)
+			testkit.NoLeak(t, "stderr", res.Stderr, secret, azSecret, jwt)
 		})
 	}
 }
@@ -146,7 +153,7 @@ func TestCredentialHelperWithGit(t *testing.T) {
 			if (err == nil) != tc.ok || !strings.Contains(string(out), tc.says) {
 				t.Fatalf("git clone: %v, want ok %v and %q:\n%s", err, tc.ok, tc.says, out)
 			}
-			bintest.NoLeak(t, string(out), secret)
+			testkit.NoLeak(t, "output", string(out), secret)
 		})
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/patgit/patgit/examples/internal/bintest"
+	"github.com/patgit/patgit/internal/testkit"
 	"github.com/patgit/patgit/provider/providertest"
 )
 
@@ -37,7 +38,7 @@ func TestDemo(t *testing.T) {
 	if strings.Contains(res.Stdout, "FAIL") {
 		t.Errorf("demo output has a FAIL line:\n%s", res.Stdout)
 	}
-	bintest.NoLeak(t, res.Out(), demoSecrets...)
+	testkit.NoLeak(t, "output", res.Out(), demoSecrets...)
 }
 
 // -h prints the usage and runs nothing; a bad argument says what was wrong
@@ -105,7 +106,7 @@ func TestDemoServe(t *testing.T) {
 		t.Fatal("demo -serve printed no ready line in 2 minutes")
 	}
 	text := strings.Join(printed, "\n")
-	bintest.NoLeak(t, text, demoSecrets...)
+	testkit.NoLeak(t, "output", text, demoSecrets...)
 
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
@@ -137,7 +138,7 @@ func TestDemoServe(t *testing.T) {
 			if got := sh.ProcessState.ExitCode(); got != want {
 				t.Errorf("%s\n%s\nexit %d, want %d:\n%s", comment, l, got, want, out)
 			}
-			bintest.NoLeak(t, string(out), demoSecrets...)
+			testkit.NoLeak(t, "output", string(out), demoSecrets...)
 			comment = ""
 			ran++
 		}

@@ -4,7 +4,6 @@ package bintest
 
 import (
 	"bytes"
-	"encoding/base64"
 	"errors"
 	"os"
 	"os/exec"
@@ -12,8 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/patgit/patgit/pat"
 )
 
 // Build builds the main package in the current directory (the test's own
@@ -84,25 +81,4 @@ func Run(t testing.TB, bin string, env []string, stdin string, args ...string) R
 		t.Fatalf("%s %q: %v", filepath.Base(bin), args, err)
 	}
 	return res
-}
-
-// NoLeak fails the test when text holds any 8-character piece of a secret,
-// or a secret in base64 (alone or as the password of Basic credentials).
-func NoLeak(t testing.TB, text string, secrets ...string) {
-	t.Helper()
-	for _, s := range secrets {
-		// The kind's prefix ("ghp_") is what a redacted token shows.
-		for i := len(pat.Identify(s).Prefix()); i+8 <= len(s); i++ {
-			if strings.Contains(text, s[i:i+8]) {
-				t.Fatalf("output holds 8 characters of a token (offset %d):\n%s", i, text)
-			}
-		}
-		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-			for _, v := range []string{s, ":" + s, "x-access-token:" + s} {
-				if e := enc.EncodeToString([]byte(v)); strings.Contains(text, e[:len(e)-4]) {
-					t.Fatalf("output holds a token in base64:\n%s", text)
-				}
-			}
-		}
-	}
 }
