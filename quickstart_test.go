@@ -6,11 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/patgit/patgit/gitauth"
+	"github.com/patgit/patgit/internal/testkit"
 	"github.com/patgit/patgit/pat"
 	"github.com/patgit/patgit/provider"
 	"github.com/patgit/patgit/provider/providertest"
@@ -119,10 +119,7 @@ func TestQuickStart(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {
 				t.Fatal(err)
 			}
-			cfg, _ := os.ReadFile(filepath.Join(dir, ".git", "config"))
-			if strings.Contains(string(cfg), tc.secret) {
-				t.Fatal("token in .git/config")
-			}
+			testkit.NoLeakInDir(t, dir, tc.secret)
 		})
 	}
 
