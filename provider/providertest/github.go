@@ -270,7 +270,6 @@ func (s *GitHubServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.hostile.serve(w, r, func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }, func(w http.ResponseWriter, r *http.Request) {
 			s.faults.serve(w, r, s.routeOf, s.count, s.route)
 		})
-		s.faults.serve(w, r, s.routeOf, s.count, s.route)
 	})
 }
 
