@@ -208,3 +208,46 @@ func ExampleResolve() {
 	// github octo hello true
 	// token ghp_******** from example
 }
+
+func ExampleResolved_BasicAuth() {
+	srv, tok := fakeGitHub()
+	defer srv.Close()
+	ctx := context.Background()
+
+	// Resolve once, then use the Resolved for everything else.
+	r, err := gitauth.Resolve(ctx, srv.URL+"/octo/hello", gitauth.Options{
+		Provider: provider.Config{BaseURL: srv.URL},
+		Source:   pat.Static(tok),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	auth, err := r.BasicAuth(ctx) // the login from one GET /user, then cached
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(auth.Username, auth.Password == r.Token.Secret())
+	// Output:
+	// octocat true
+}
+
+func ExampleOptions_Probe() {
+	srv, tok := fakeAzure()
+	defer srv.Close()
+	ctx := context.Background()
+
+	opts := gitauth.Options{Provider: provider.Config{BaseURL: srv.OrgURL("contoso")}, Source: pat.Static(tok)}
+	repoURL := srv.URL + "/contoso/Tools/_git/widgets"
+	auth, err := gitauth.Auth(ctx, repoURL, opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The provider configuration of opts (BaseURL, HTTPClient, Timeout)
+	// applies to the probe too.
+	fmt.Println("read:", opts.Probe(ctx, repoURL, auth, gitauth.Read))
+	err = opts.Probe(ctx, repoURL, auth, gitauth.Write)
+	fmt.Println("write refused:", errors.Is(err, provider.ErrUnauthorized) || errors.Is(err, gitauth.ErrAccessDenied))
+	// Output:
+	// read: <nil>
+	// write refused: true
+}

@@ -58,6 +58,8 @@ type family struct {
 	tokenPage func(p Provider, r Repo) string
 	// gitScopes names what a token needs for git over https.
 	gitScopes string
+	// scopes lists the scopes the family's tokens may carry (see [Scopes]).
+	scopes func() []ScopeInfo
 }
 
 // serverRule says which unnamed self-hosted BaseURLs belong to a family.
@@ -170,6 +172,7 @@ var githubFamily = &family{
 		return ""
 	},
 	gitScopes: "the repo scope (classic) or Contents access (fine-grained)",
+	scopes:    ghKnownScopes,
 }
 
 // githubHosted reports github.com, ssh.github.com and SUB.ghe.com.
@@ -271,6 +274,7 @@ var azureFamily = &family{
 		return ""
 	},
 	gitScopes: "the Code (Read) scope, Code (Read & write) to push",
+	scopes:    azKnownScopes,
 }
 
 // inCollection reports whether t's repository is in the collection coll

@@ -4,48 +4,102 @@
 // checking it, probing read and write access, cloning with progress and
 // pushing, then one of each common failure with patgit's message for it.
 //
-//	go run ./examples/demo
+// Usage:
 //
-// It exits 0 when everything behaved as expected, 1 otherwise. It needs git.
+//	demo          run the whole flow once and exit
+//	demo -serve   start the fake servers, print what to export and the
+//	              commands that try check, clone and credential-helper
+//	              against them, and keep them running until interrupted
+//
+// Without -serve it exits 0 when everything behaved as expected, 1
+// otherwise; -serve exits 0 when interrupted (SIGINT or SIGTERM). Usage
+// errors exit 2. It needs git.
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 
+	"github.com/patgit/patgit/examples/internal/cli"
 	"github.com/patgit/patgit/gitauth"
 	"github.com/patgit/patgit/pat"
 	"github.com/patgit/patgit/provider"
 	"github.com/patgit/patgit/provider/providertest"
 )
 
+const usage = `usage: demo [-serve]
+
+  demo          run patgit's whole flow once against fake servers, offline
+  demo -serve   keep the fake servers running until interrupted and print
+                the exports and commands to try check, clone and
+                credential-helper against them
+`
+
 func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run parses the command line and runs the demo or the servers.
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	serve := fs.Bool("serve", false, "keep the fake servers running until interrupted")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, usage)
+			return 0
+		}
+		fmt.Fprintf(stderr, "demo: %v\n\n%s", err, usage)
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "demo: unexpected argument %q\n\n%s", fs.Arg(0), usage)
+		return 2
+	}
+	if *serve {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return serveFakes(ctx, stdout)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	os.Exit(run(ctx, os.Stdout))
+	return walkThrough(ctx, stdout)
 }
 
 // demo holds the fakes, the scratch directory and the tally of outcomes.
 type demo struct {
 	out        io.Writer
+	fakes      []*fake
 	gh         *providertest.GitHubServer
 	az         *providertest.AzureServer
 	dir        string
 	unexpected int
 }
 
-func run(ctx context.Context, out io.Writer) int {
+// hosts start the fake hosts, one line each; the walk-through and -serve
+// use every one.
+var hosts = []func(*demo) (*fake, error){
+	(*demo).startGitHub,
+	(*demo).startAzure,
+}
+
+// walkThrough runs the whole flow once and reports whether every step
+// behaved as expected.
+func walkThrough(ctx context.Context, out io.Writer) int {
 	if err := providertest.GitAvailable(); err != nil {
 		fmt.Fprintln(out, "demo:", err)
 		return 1
@@ -89,40 +143,92 @@ var files = map[string]string{
 	"scripts/run.sh": "#!/bin/sh\necho run\n",
 }
 
+// setup makes the scratch directory and starts every host of hosts.
 func (d *demo) setup() error {
 	var err error
 	if d.dir, err = os.MkdirTemp("", "patgit-demo-"); err != nil {
 		return err
 	}
-	if d.gh, err = providertest.NewGitHubServer(); err != nil {
-		return err
+	for _, start := range hosts {
+		f, err := start(d)
+		if f != nil {
+			d.fakes = append(d.fakes, f)
+		}
+		if err != nil {
+			return err
+		}
 	}
-	if d.az, err = providertest.NewAzureServer(); err != nil {
-		return err
+	return nil
+}
+
+// startGitHub starts the fake GitHub Enterprise Server with its tokens and
+// the repository octo-org/hello.
+func (d *demo) startGitHub() (*fake, error) {
+	gh, err := providertest.NewGitHubServer()
+	if err != nil {
+		return nil, err
 	}
+	d.gh = gh
+	f := &fake{name: "github", title: "GitHub Enterprise Server", close: gh.Close}
 	soon := time.Now().Add(5 * 24 * time.Hour).UTC().Format("2006-01-02 15:04:05 UTC")
 	later := time.Now().Add(60 * 24 * time.Hour).Format("2006-01-02 15:04:05 -0700")
-	d.gh.AddToken(ghWriter, providertest.GitHubToken{Login: "octocat", Scopes: []string{"repo", "read:org"}, Expiration: soon,
+	gh.AddToken(ghWriter, providertest.GitHubToken{Login: "octocat", Scopes: []string{"repo", "read:org"}, Expiration: soon,
 		Repos: map[string]providertest.Access{"octo-org/hello": providertest.AccessWrite}})
-	d.gh.AddToken(ghReader, providertest.GitHubToken{Login: "octocat", Expiration: later,
+	gh.AddToken(ghReader, providertest.GitHubToken{Login: "octocat", Expiration: later,
 		Repos: map[string]providertest.Access{"octo-org/hello": providertest.AccessRead}})
-	d.gh.AddToken(ghExpired, providertest.GitHubToken{Login: "octocat", Scopes: []string{"repo"}, Expiration: "2026-01-01 00:00:00 UTC"})
-	d.gh.AddToken(ghNarrow, providertest.GitHubToken{Login: "octocat", Scopes: []string{"public_repo"},
+	gh.AddToken(ghExpired, providertest.GitHubToken{Login: "octocat", Scopes: []string{"repo"}, Expiration: "2026-01-01 00:00:00 UTC"})
+	gh.AddToken(ghNarrow, providertest.GitHubToken{Login: "octocat", Scopes: []string{"public_repo"},
 		Repos: map[string]providertest.Access{"octo-org/hello": providertest.AccessRead}})
-	if err := d.gh.AddRepo("octo-org", "hello", files); err != nil {
-		return err
+	if err := gh.AddRepo("octo-org", "hello", files); err != nil {
+		return f, err
 	}
+	f.base, f.remote, f.envVar = gh.URL, gh.URL+"/octo-org/hello.git", "GH_ENTERPRISE_TOKEN"
+	f.tokens = []fakeToken{
+		{"github-writer", ghWriter, "classic, scopes repo and read:org, may push to octo-org/hello, expires in 5 days"},
+		{"github-narrow", ghNarrow, "classic, scope public_repo only, may read octo-org/hello"},
+		{"github-fine-grained", ghReader, "fine-grained (scopes not disclosed), may read octo-org/hello"},
+		{"github-expired", ghExpired, "classic, expired"},
+	}
+	f.tries = []try{
+		{"a valid token with every scope and the access asked for: exit 0", "", "check", "-need repo -write"},
+		{"a scope proven missing: exit 1", "github-narrow", "check", "-need repo"},
+		{"scopes not disclosed, and no git request proves workflow: exit 4", "github-fine-grained", "check", "-need workflow"},
+		{"an expired token, as JSON: exit 1, \"error_kind\": \"unauthorized\"", "github-expired", "check", "-json"},
+	}
+	return f, nil
+}
+
+// startAzure starts the fake Azure DevOps with its tokens and the
+// repository contoso/Web Site/site.
+func (d *demo) startAzure() (*fake, error) {
+	az, err := providertest.NewAzureServer()
+	if err != nil {
+		return nil, err
+	}
+	d.az = az
+	f := &fake{name: "azure", title: "Azure DevOps", close: az.Close}
 	d.az.AddToken(azWriter, providertest.AzureToken{DisplayName: "Ada Lovelace", UniqueName: "ada@contoso.example", Scopes: []string{"vso.code_write"}})
 	d.az.AddToken(azReader, providertest.AzureToken{DisplayName: "Ada Lovelace", UniqueName: "ada@contoso.example", Scopes: []string{"vso.code"}})
-	return d.az.AddRepo("contoso", "Web Site", "site", files)
+	if err := d.az.AddRepo("contoso", "Web Site", "site", files); err != nil {
+		return f, err
+	}
+	f.base, f.remote, f.envVar = az.OrgURL("contoso"), az.OrgURL("contoso")+"/Web%20Site/_git/site", "AZURE_DEVOPS_EXT_PAT"
+	f.tokens = []fakeToken{
+		{"azure-writer", azWriter, "scope vso.code_write (Code: read & write)"},
+		{"azure-reader", azReader, "scope vso.code (Code: read)"},
+	}
+	f.tries = []try{
+		{"read and write proven by one request each: exit 0", "", "check", "-need vso.code_write"},
+		{"a read-only token asked to write: the write probe says no: exit 1", "azure-reader", "check", "-need vso.code_write"},
+		{"no request can prove vso.code_manage either way: exit 4", "", "check", "-need vso.code_manage"},
+		{"a GitHub scope name for an Azure DevOps repository: exit 2", "", "check", "-need repo"},
+	}
+	return f, nil
 }
 
 func (d *demo) close() {
-	if d.gh != nil {
-		d.gh.Close()
-	}
-	if d.az != nil {
-		d.az.Close()
+	for _, f := range slices.Backward(d.fakes) {
+		f.close()
 	}
 	if d.dir != "" {
 		os.RemoveAll(d.dir)
@@ -145,7 +251,7 @@ func (d *demo) section(title string) { fmt.Fprintf(d.out, "\n== %s\n", title) }
 func (d *demo) hostFlow(ctx context.Context, remote string, opts gitauth.Options, need []string) {
 	r, err := gitauth.Resolve(ctx, remote, opts)
 	if err != nil {
-		d.step("token", false, err.Error())
+		d.step("token", false, errString(err))
 		return
 	}
 	d.step("token", true, fmt.Sprintf("%s %s from %s", r.Token.Kind(), r.Token, r.Token.Origin()))
@@ -153,7 +259,7 @@ func (d *demo) hostFlow(ctx context.Context, remote string, opts gitauth.Options
 	d.step("check", err == nil, describeReport(rep, err, need))
 	auth, err := gitauth.Auth(ctx, remote, opts)
 	if err != nil {
-		d.step("auth", false, err.Error())
+		d.step("auth", false, errString(err))
 		return
 	}
 	d.step("auth", true, fmt.Sprintf("go-git BasicAuth, user name %q, password = the token", auth.Username))
@@ -166,7 +272,7 @@ func (d *demo) hostFlow(ctx context.Context, remote string, opts gitauth.Options
 	fmt.Fprintf(d.out, "       clone          %s -> %s\n", r.CloneURL, filepath.Base(dir))
 	repo, err := gitauth.Clone(ctx, remote, dir, opts, &git.CloneOptions{Progress: &indent{w: d.out, prefix: "         | "}})
 	if err != nil {
-		d.step("clone", false, err.Error())
+		d.step("clone", false, errString(err))
 		return
 	}
 	head, _ := repo.Head()
@@ -176,7 +282,7 @@ func (d *demo) hostFlow(ctx context.Context, remote string, opts gitauth.Options
 	d.step(".git/config", clean, "url = "+r.CloneURL+" (no credentials)")
 
 	if err := commitFile(repo, dir, "CHANGELOG.md", "pushed by the patgit demo\n"); err != nil {
-		d.step("commit", false, err.Error())
+		d.step("commit", false, errString(err))
 		return
 	}
 	err = gitauth.Push(ctx, repo, remote, opts, nil)
@@ -215,7 +321,7 @@ func (d *demo) github(ctx context.Context) {
 	ro := gitauth.Options{Provider: opts.Provider, Source: pat.Static(mustToken(ghReader, "env DEMO_FINE_GRAINED"))}
 	r, err := gitauth.Resolve(ctx, remote, ro)
 	if err != nil {
-		d.step("token", false, err.Error())
+		d.step("token", false, errString(err))
 		return
 	}
 	rep, err := r.Provider.CheckScopes(ctx, r.Token, "repo")
@@ -288,7 +394,7 @@ func describeReport(rep *provider.Report, err error, need []string) string {
 		parts = append(parts, exp)
 	}
 	if err != nil {
-		parts = append(parts, err.Error())
+		parts = append(parts, errString(err))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -303,16 +409,17 @@ func mustToken(secret, origin string) pat.Token {
 
 func errOr(err error, ok string) string {
 	if err != nil {
-		return err.Error()
+		return errString(err)
 	}
 	return ok
 }
 
+// errString says err in words: one line, without the library's prefixes.
 func errString(err error) string {
 	if err == nil {
 		return "no error (unexpected)"
 	}
-	return err.Error()
+	return cli.Words{}.Message(err)
 }
 
 func firstLine(s string) string {
