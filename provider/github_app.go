@@ -143,7 +143,7 @@ func (g *GitHub) InstallationSource(app GitHubApp, owner, repo string) (pat.Sour
 		now = time.Now
 	}
 	s := &appSource{g: g, id: app.ID, key: key, owner: owner, repo: repo, given: app.InstallationID, body: body, now: now, install: app.InstallationID}
-	s.src = newRefreshSource(s.fetch)
+	s.src = pat.RefreshWithClock(s.fetch, now)
 	return s, nil
 }
 
@@ -305,7 +305,7 @@ func (s *appSource) fetch(ctx context.Context) (pat.Token, error) {
 		// behind the server's): believe the hour from now.
 		expires = minted.Add(appTokenMaxLifetime)
 	}
-	return withExpiry(tok, expires.UTC()).WithOrigin(s.String()), nil
+	return tok.WithExpiry(expires.UTC()).WithOrigin(s.String()), nil
 }
 
 // jwt signs the App's JWT: iss the App's ID, integer iat a minute in the

@@ -514,3 +514,126 @@ func TestInstallationSourcePrints(t *testing.T) {
 		t.Errorf("String = %q, want the App and the repository", got)
 	}
 }
+
+// TestInstallationSourceRefresh: mint → clone → expiry → refresh → clone,
+// on a fake clock shared by the source and the server.
+func TestInstallationSourceRefresh(t *testing.T) {
+	t.Parallel()
+	for _, stateless := range []bool{false, true} {
+		t.Run(fmt.Sprintf("stateless=%v", stateless), func(t *testing.T) {
+			t.Parallel()
+			e := newAppEnv(t, "acme/widgets")
+			e.srv.SetStatelessTokens(stateless)
+			src := e.source(t, e.app(), "acme", "widgets")
+			ctx := context.Background()
+			start := e.clock.Now()
+			first, err := src.Token(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := first.ExpiresAt(), start.Add(time.Hour); !got.Equal(want) {
+				t.Errorf("ExpiresAt = %v, want %v (GitHub's expires_at)", got, want)
+			}
+			if err := e.clone(t, first, "acme", "widgets"); err != nil {
+				t.Fatalf("first clone: %v", err)
+			}
+			// Before 80 % of the hour: the same token, no request.
+			e.clock.Add(47 * time.Minute)
+			e.srv.ResetCounts()
+			again, err := src.Token(ctx)
+			if err != nil || again.Secret() != first.Secret() || e.srv.TotalRequests() != 0 {
+				t.Fatalf("at 47 min: same token %v, %d requests, err %v; want the token reused without a request",
+					again.Secret() == first.Secret(), e.srv.TotalRequests(), err)
+			}
+			// Past the expiry: the old token is refused, the source mints anew.
+			e.clock.Add(14 * time.Minute)
+			if err := e.clone(t, first, "acme", "widgets"); err == nil {
+				t.Fatalf("clone with an expired token succeeded")
+			}
+			second, err := src.Token(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if second.Secret() == first.Secret() {
+				t.Fatal("the source returned the expired token")
+			}
+			if n := e.srv.MintedTokens(); n != 2 {
+				t.Errorf("minted %d tokens, want 2", n)
+			}
+			if err := e.clone(t, second, "acme", "widgets"); err != nil {
+				t.Fatalf("clone after refresh: %v", err)
+			}
+		})
+	}
+}
+
+// TestInstallationSourceOneMint: 100 callers asking while a refresh is under
+// way share its one mint.
+func TestInstallationSourceOneMint(t *testing.T) {
+	t.Parallel()
+	e := newAppEnv(t)
+	gate := make(chan struct{})
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			<-gate
+		}
+		e.srv.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	g, err := provider.NewGitHub(provider.Config{BaseURL: front.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := e.app()
+	app.InstallationID = 77
+	src, err := g.InstallationSource(app, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const callers = 100
+	var started, done sync.WaitGroup
+	toks := make([]pat.Token, callers)
+	errs := make([]error, callers)
+	for i := range callers {
+		started.Add(1)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			started.Done()
+			toks[i], errs[i] = src.Token(context.Background())
+		}()
+	}
+	started.Wait()
+	close(gate)
+	done.Wait()
+	for i := range callers {
+		if errs[i] != nil || toks[i].Secret() != toks[0].Secret() {
+			t.Fatalf("caller %d: err %v, same token %v", i, errs[i], toks[i].Secret() == toks[0].Secret())
+		}
+	}
+	if n := e.srv.MintedTokens(); n != 1 {
+		t.Errorf("%d callers caused %d mints, want 1", callers, n)
+	}
+}
+
+// TestInstallationSourceRetriesFailedMint: a failed mint is not cached; the
+// next call mints.
+func TestInstallationSourceRetriesFailedMint(t *testing.T) {
+	t.Parallel()
+	e := newAppEnv(t)
+	app := e.app()
+	app.InstallationID = 77
+	src := e.source(t, app, "", "")
+	route := "POST /app/installations/{id}/access_tokens"
+	e.srv.SetFault(providertest.Fault{Kind: providertest.FaultStatus, Status: http.StatusInternalServerError, Route: route, Count: 1})
+	if _, err := src.Token(context.Background()); err == nil {
+		t.Fatal("the failing mint returned a token")
+	}
+	tok, err := src.Token(context.Background())
+	if err != nil || tok.IsZero() {
+		t.Fatalf("second call: %v", err)
+	}
+	if n := e.srv.Requests(route); n != 2 {
+		t.Errorf("%d mint requests, want 2", n)
+	}
+}
