@@ -25,6 +25,7 @@ import (
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/storage/memory"
 
+	"github.com/patgit/patgit/gitauth"
 	"github.com/patgit/patgit/pat"
 	"github.com/patgit/patgit/provider"
 	"github.com/patgit/patgit/provider/providertest"
@@ -635,5 +636,41 @@ func TestInstallationSourceRetriesFailedMint(t *testing.T) {
 	}
 	if n := e.srv.Requests(route); n != 2 {
 		t.Errorf("%d mint requests, want 2", n)
+	}
+}
+
+// TestInstallationSourceRequestsPerClone counts the requests of gitauth.Clone
+// with an App source: the first clone looks the installation up and mints;
+// later clones within 80 % of the token's hour add nothing to git's own.
+func TestInstallationSourceRequestsPerClone(t *testing.T) {
+	t.Parallel()
+	e := newAppEnv(t, "acme/widgets")
+	if !e.git {
+		t.Skip("git is not installed")
+	}
+	app := e.app()
+	app.Repositories = []string{"widgets"}
+	app.Permissions = map[string]string{"contents": "read"}
+	src := e.source(t, app, "acme", "widgets")
+	opts := gitauth.Options{Provider: provider.Config{BaseURL: e.srv.URL}, Source: src}
+	url := e.srv.URL + "/acme/widgets.git"
+	var counts []int
+	for i := range 3 {
+		e.srv.ResetCounts()
+		if _, err := gitauth.Clone(context.Background(), url, "", opts, nil); err != nil {
+			t.Fatalf("clone %d: %v", i, err)
+		}
+		api := e.srv.TotalRequests() - e.srv.Requests("git info/refs") - e.srv.Requests("git upload-pack")
+		counts = append(counts, e.srv.TotalRequests())
+		t.Logf("clone %d: %d requests (%d API: look-up %d, mint %d; git: info/refs %d, upload-pack %d)", i, e.srv.TotalRequests(), api,
+			e.srv.Requests("GET /repos/{owner}/{repo}/installation"), e.srv.Requests("POST /app/installations/{id}/access_tokens"),
+			e.srv.Requests("git info/refs"), e.srv.Requests("git upload-pack"))
+		if want := map[int]int{0: 2, 1: 0, 2: 0}[i]; api != want {
+			t.Errorf("clone %d: %d API requests, want %d", i, api, want)
+		}
+		e.clock.Add(20 * time.Minute)
+	}
+	if counts[1] != counts[2] {
+		t.Errorf("later clones differ: %v", counts)
 	}
 }
