@@ -37,8 +37,11 @@ type fakeClock struct {
 	t  time.Time
 }
 
+// newFakeClock starts at the real time, so that what judges expiry by the
+// real clock (git's password_expiry_utc) agrees with the fakes until a test
+// moves it.
 func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)}
+	return &fakeClock{t: time.Now().UTC().Truncate(time.Second)}
 }
 
 func (c *fakeClock) Now() time.Time {
