@@ -551,7 +551,8 @@ func TestInstallationSourceRefresh(t *testing.T) {
 			}
 			// Past the expiry: the old token is refused, the source mints anew.
 			e.clock.Add(14 * time.Minute)
-			if err := e.clone(t, first, "acme", "widgets"); err == nil {
+			expiredErr := e.clone(t, first, "acme", "widgets")
+			if expiredErr == nil {
 				t.Fatalf("clone with an expired token succeeded")
 			}
 			second, err := src.Token(ctx)
@@ -567,6 +568,11 @@ func TestInstallationSourceRefresh(t *testing.T) {
 			if err := e.clone(t, second, "acme", "widgets"); err != nil {
 				t.Fatalf("clone after refresh: %v", err)
 			}
+			// Nothing shows a minted token or the key.
+			for _, tok := range []pat.Token{first, second} {
+				ghNoSecret(t, tok.Secret(), expiredErr, src, tok)
+			}
+			appNoKeyMaterial(t, "refresh", string(e.pem), expiredErr, src, first, second)
 		})
 	}
 }
