@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -142,12 +143,20 @@ type NoTokenError struct {
 	// Tried says what was tried, e.g. "GH_TOKEN, GITHUB_TOKEN unset; git
 	// credential helper had none for github.com".
 	Tried string
+	// Hint says where to create a token and what it needs, e.g. "create a
+	// token with the repo scope (classic) or Contents access (fine-grained)
+	// at https://github.com/settings/tokens"; may be empty.
+	Hint string
 
 	err error
 }
 
 func (e *NoTokenError) Error() string {
-	return "gitauth: no token for " + e.Host + ": " + e.Tried
+	msg := "gitauth: no token for " + e.Host + ": " + e.Tried
+	if e.Hint != "" {
+		msg += "; " + e.Hint
+	}
+	return msg
 }
 
 // Unwrap returns the source's error, which matches [pat.ErrNotFound].
@@ -158,33 +167,27 @@ func (e *NoTokenError) Unwrap() error {
 	return e.err
 }
 
-// EnvVars returns the environment variables patgit reads, in order, for a
-// token for host when Options.Source is nil: GH_TOKEN, GITHUB_TOKEN for
-// github.com and *.ghe.com; GH_ENTERPRISE_TOKEN, GITHUB_ENTERPRISE_TOKEN for
-// other GitHub hosts (GitHub Enterprise Server); AZURE_DEVOPS_EXT_PAT,
-// SYSTEM_ACCESSTOKEN for Azure DevOps. providerName is [provider.Provider]'s
-// Name.
+// EnvVars returns the environment variables patgit may read, in order, for a
+// token for host when Options.Source is nil, taking a host that is not a
+// well-known one for the server Config.BaseURL names: GH_TOKEN, GITHUB_TOKEN
+// for github.com and *.ghe.com; GH_ENTERPRISE_TOKEN, GITHUB_ENTERPRISE_TOKEN
+// (and GITHUB_TOKEN when GITHUB_SERVER_URL names host) for a GitHub
+// Enterprise Server; AZURE_DEVOPS_EXT_PAT, SYSTEM_ACCESSTOKEN for Azure
+// DevOps (SYSTEM_ACCESSTOKEN only where SYSTEM_COLLECTIONURI allows).
+// providerName is [provider.Provider]'s Name. It answers from provider's
+// host-family table.
+//
+// Deprecated: use [provider.TokenEnv], which answers for a resolved remote
+// (its organization included) and its configuration; Resolve uses it.
 func EnvVars(providerName, host string) []string {
-	switch providerName {
-	case "github":
-		h := strings.ToLower(host)
-		if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.Contains(h[i:], "]") {
-			h = h[:i]
-		}
-		if h == "github.com" || strings.HasSuffix(h, ".ghe.com") {
-			return []string{"GH_TOKEN", "GITHUB_TOKEN"}
-		}
-		return []string{"GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"}
-	case "azure-devops":
-		return []string{"AZURE_DEVOPS_EXT_PAT", "SYSTEM_ACCESSTOKEN"}
-	}
-	return nil
+	return provider.EnvNames(providerName, host, nil)
 }
 
 // Resolve finds the provider, repository, clean clone URL and token for
-// rawURL. The token comes from opts.Source, else from the conventional
-// sources for the host (see [EnvVars]) and then `git credential fill` for the
-// clone URL. When none has a token, the error is a [*NoTokenError] naming
+// rawURL. opts.Provider with an empty BaseURL is first completed for a CI
+// server that runs this process ([provider.CIConfig]). The token comes from
+// opts.Source, else from the environment variables bound to the remote
+// ([provider.TokenEnv]) and then `git credential fill` for the clone URL. When none has a token, the error is a [*NoTokenError] naming
 // what was tried; it matches [pat.ErrNotFound]. No error holds the token.
 func Resolve(ctx context.Context, rawURL string, opts Options) (*Resolved, error) {
 	return resolve(ctx, rawURL, opts, true)
@@ -193,15 +196,23 @@ func Resolve(ctx context.Context, rawURL string, opts Options) (*Resolved, error
 // resolve is Resolve, with the git credential helper as last source only when
 // useGit is set (CredentialHelper must not ask git, which would ask it back).
 func resolve(ctx context.Context, rawURL string, opts Options, useGit bool) (*Resolved, error) {
-	p, repo, err := provider.ForURL(rawURL, opts.Provider)
+	cfg := provider.CIConfig(rawURL, opts.Provider, os.Getenv)
+	p, repo, err := provider.ForURL(rawURL, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("gitauth: %w", err)
 	}
-	r := &Resolved{Provider: p, Repo: repo, CloneURL: p.CloneURL(repo), cfg: opts.Provider}
+	r := &Resolved{Provider: p, Repo: repo, CloneURL: p.CloneURL(repo), cfg: cfg}
 	if r.CloneURL == "" {
 		return nil, fmt.Errorf("gitauth: provider %s gave no clone URL for %s", p.Name(), repo)
 	}
-	tok, err := findToken(ctx, opts.Source, p.Name(), repo.Host, r.CloneURL, useGit)
+	var env []string
+	if opts.Source == nil {
+		env = provider.TokenEnv(p, repo, cfg, os.Getenv)
+	}
+	tok, err := findToken(ctx, opts.Source, env, repo.Host, r.CloneURL, useGit)
+	if nt := (*NoTokenError)(nil); errors.As(err, &nt) {
+		nt.Hint = provider.TokenHint(p, repo)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -209,12 +220,20 @@ func resolve(ctx context.Context, rawURL string, opts Options, useGit bool) (*Re
 	return r, nil
 }
 
-// findToken asks src, or the conventional sources for host.
-func findToken(ctx context.Context, src pat.Source, providerName, host, cloneURL string, useGit bool) (pat.Token, error) {
+// findToken asks src, or the variables env may hold a token for host (see
+// [provider.TokenEnv]) and then, when useGit is set, git's credential
+// helpers for cloneURL.
+func findToken(ctx context.Context, src pat.Source, env []string, host, cloneURL string, useGit bool) (pat.Token, error) {
 	if src == nil {
-		sources := []pat.Source{pat.Env(EnvVars(providerName, host)...)}
+		var sources []pat.Source
+		if len(env) > 0 {
+			sources = append(sources, pat.Env(env...))
+		}
 		if useGit {
 			sources = append(sources, pat.GitCredential(cloneURL))
+		}
+		if len(sources) == 0 {
+			return pat.Token{}, &NoTokenError{Host: host, Tried: "no environment variable may hold a token for " + host}
 		}
 		src = pat.Chain(sources...)
 	}

@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+
+	"github.com/patgit/patgit/provider"
 )
 
 // Environment variables of a [Command] that carry the credentials to its
@@ -72,7 +74,7 @@ func Command(ctx context.Context, rawURL string, opts Options, args ...string) (
 	if err != nil {
 		return nil, err
 	}
-	user := cliUsername(r.Provider.Name(), auth.Username, r.Repo.Owner)
+	user := provider.GitUsername(r.Provider, r.Repo, r.Token, auth.Username, "")
 	u, err := url.Parse(r.CloneURL)
 	if err != nil {
 		return nil, fmt.Errorf("gitauth: clone URL of %s: %w", r.Repo, err)
@@ -97,22 +99,6 @@ func Command(ctx context.Context, rawURL string, opts Options, args ...string) (
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Env = env
 	return cmd, nil
-}
-
-// cliUsername returns the user name for the git CLI, never empty: git sends
-// no password with an empty one. Azure DevOps accepts any name; its clone
-// button shows the organization.
-func cliUsername(providerName, user, owner string) string {
-	if user != "" {
-		return user
-	}
-	if providerName == "azure-devops" && owner != "" {
-		return owner
-	}
-	if providerName == "github" {
-		return "x-access-token"
-	}
-	return "pat"
 }
 
 // appendGitConfig appends key=value entries to the GIT_CONFIG_COUNT list in

@@ -178,21 +178,6 @@ func TestAppendGitConfig(t *testing.T) {
 	}
 }
 
-func TestCommandUsername(t *testing.T) {
-	cases := []struct{ provider, user, owner, want string }{
-		{"github", "octocat", "octo", "octocat"},
-		{"github", "", "octo", "x-access-token"},
-		{"azure-devops", "", "contoso", "contoso"},
-		{"azure-devops", "ada", "contoso", "ada"},
-		{"azure-devops", "", "", "pat"},
-	}
-	for _, tc := range cases {
-		if got := cliUsername(tc.provider, tc.user, tc.owner); got != tc.want {
-			t.Errorf("cliUsername(%q, %q, %q) = %q; want %q", tc.provider, tc.user, tc.owner, got, tc.want)
-		}
-	}
-}
-
 func TestCommandNoToken(t *testing.T) {
 	isolateGit(t)
 	_, err := Command(context.Background(), "https://dev.azure.com/contoso/p/_git/r", Options{Source: pat.Env("PATGIT_TEST_UNSET_VARIABLE")}, "fetch")

@@ -13,19 +13,30 @@
 //
 // # Where the token comes from
 //
-// Options.Source when set. Otherwise, in order, the variables [EnvVars] lists
-// for the host, then `git credential fill` for the clean clone URL:
+// Options.Source when set. Otherwise, in order, the environment variables
+// bound to the remote's host ([provider.TokenEnv]), then `git credential
+// fill` for the clean clone URL. Each variable goes only to the hosts the
+// binding names:
 //
-//	github.com, *.ghe.com           GH_TOKEN, GITHUB_TOKEN
-//	GitHub Enterprise Server        GH_ENTERPRISE_TOKEN, GITHUB_ENTERPRISE_TOKEN
-//	Azure DevOps (Services, Server) AZURE_DEVOPS_EXT_PAT, SYSTEM_ACCESSTOKEN
+//	GH_TOKEN, GITHUB_TOKEN                    github.com, *.ghe.com
+//	GH_ENTERPRISE_TOKEN, GITHUB_ENTERPRISE_TOKEN
+//	                                          a GitHub Enterprise Server that Config.BaseURL
+//	                                          or GITHUB_SERVER_URL names
+//	GITHUB_TOKEN (after those)                the server GITHUB_SERVER_URL names (Actions)
+//	AZURE_DEVOPS_EXT_PAT                      dev.azure.com, *.visualstudio.com, an Azure
+//	                                          DevOps Server that Config.BaseURL names
+//	SYSTEM_ACCESSTOKEN                        the collection SYSTEM_COLLECTIONURI names (its
+//	                                          host; on dev.azure.com its organization only);
+//	                                          unset SYSTEM_COLLECTIONURI: as AZURE_DEVOPS_EXT_PAT
 //
-// The variables go to whichever host of that family the URL names, as gh
-// hands GH_ENTERPRISE_TOKEN to the Enterprise host it targets: an Azure DevOps
-// Server that provider.ForURL recognises by its /_git/ path receives
-// AZURE_DEVOPS_EXT_PAT too. Look-alikes of the hosted services are refused
-// before any token is chosen; for remotes from untrusted input, set
-// Options.Source (and Options.Provider.BaseURL) explicitly.
+// gitauth itself knows no host: the provider and the hosts it serves come
+// from provider.ForURL (well-known hosts and the host of
+// Options.Provider.BaseURL, whose provider Options.Provider.Name or BaseURL
+// alone says; never a URL's path), and everything host-specific (variables,
+// user names, hints) from provider's host-family table. Any other host is
+// refused before a token is read. In CI with no BaseURL, the server
+// GITHUB_SERVER_URL or SYSTEM_COLLECTIONURI names configures itself
+// ([provider.CIConfig]).
 //
 // When none has a token the error is a [*NoTokenError] saying what was tried,
 // e.g. "no token for github.com: GH_TOKEN, GITHUB_TOKEN unset; git credential

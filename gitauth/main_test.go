@@ -185,7 +185,8 @@ func isolateGit(t *testing.T) string {
 	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
 	t.Setenv("GIT_CONFIG_GLOBAL", filepath.Join(home, ".gitconfig"))
 	t.Setenv("GIT_TERMINAL_PROMPT", "0")
-	for _, name := range []string{"GIT_CONFIG_COUNT", "GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "AZURE_DEVOPS_EXT_PAT", "SYSTEM_ACCESSTOKEN"} {
+	for _, name := range []string{"GIT_CONFIG_COUNT", "GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "AZURE_DEVOPS_EXT_PAT", "SYSTEM_ACCESSTOKEN",
+		"GITHUB_SERVER_URL", "GITHUB_API_URL", "SYSTEM_COLLECTIONURI"} {
 		t.Setenv(name, "") // restored after the test
 		os.Unsetenv(name)
 	}

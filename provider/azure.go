@@ -51,6 +51,9 @@ var _ Provider = (*AzureDevOps)(nil)
 // [ForURL] takes from the URL. It returns an error wrapping [ErrInsecureURL]
 // for an http:// BaseURL whose host is not loopback.
 func NewAzureDevOps(cfg Config) (*AzureDevOps, error) {
+	if err := checkName(cfg, nameAzure); err != nil {
+		return nil, err
+	}
 	a := &AzureDevOps{cfg: cfg, scheme: "https", client: newHTTPClient(cfg)}
 	a.st = newAzState(a.client)
 	if cfg.BaseURL == "" {

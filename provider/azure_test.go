@@ -694,7 +694,7 @@ func TestAzureGitCLIWithAuthenticatedURL(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok := azToken(t, s, "cli", azAda("vso.code"))
-	p, repo, err := provider.ForURL(s.OrgURL("contoso")+"/My%20Project/_git/My%20Repo", provider.Config{BaseURL: s.URL})
+	p, repo, err := provider.ForURL(s.OrgURL("contoso")+"/My%20Project/_git/My%20Repo", provider.Config{BaseURL: s.URL, Name: "azure-devops"})
 	if err != nil {
 		t.Fatalf("ForURL: %v", err)
 	}

@@ -35,6 +35,9 @@ var _ Provider = (*GitHub)(nil)
 // whose host is not loopback, and [ErrUnsupportedURL] for a BaseURL it cannot
 // use.
 func NewGitHub(cfg Config) (*GitHub, error) {
+	if err := checkName(cfg, nameGitHub); err != nil {
+		return nil, err
+	}
 	base := cfg.BaseURL
 	if base == "" {
 		base = "https://github.com"

@@ -73,6 +73,16 @@ type Config struct {
 	// "https://tfs.example.com/tfs/DefaultCollection". http:// is accepted only
 	// for loopback hosts (test servers).
 	BaseURL string
+	// Name is the provider that serves BaseURL's host: "github" or
+	// "azure-devops". Empty: a well-known host says (github.com,
+	// SUB.ghe.com, dev.azure.com, ORG.visualstudio.com); for any other
+	// BaseURL, GitHub Enterprise Server when BaseURL has no path and Azure
+	// DevOps Server when it has one (a collection URL). [ForURL] decides it
+	// from BaseURL alone, once: never from the path of the URL being parsed.
+	// A test server on loopback that fakes Azure DevOps at its root needs
+	// Name "azure-devops". A constructor refuses a Name naming another
+	// provider than its own.
+	Name string
 	// APIURL is the REST root. Empty: derived from BaseURL (api.github.com,
 	// BASE/api/v3/ for GitHub Enterprise Server, api.SUB.ghe.com for GHE.com;
 	// BaseURL itself on Azure DevOps).
