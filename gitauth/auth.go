@@ -71,8 +71,18 @@ type Resolved struct {
 // the provider's user name for it. GitHub looks the login up with one API
 // request unless Config.Username is set; gitauth then remembers the user
 // name for that token and host for Config.CacheTTL (0: one minute;
-// negative: not at all), so that a series of clones pays for it once.
+// negative: not at all), so that a series of clones pays for it once. Like
+// [Auth]'s, the value shows the token under %#v and in JSON (go-git's type).
 func (r *Resolved) BasicAuth(ctx context.Context) (*githttp.BasicAuth, error) {
+	if err := checkContext(ctx, "BasicAuth"); err != nil {
+		return nil, err
+	}
+	if r == nil || r.Provider == nil {
+		return nil, invalid("BasicAuth", "a Resolved without a provider (use Resolve)")
+	}
+	if r.Token.IsZero() {
+		return nil, fmt.Errorf("gitauth: credentials for %s: %w", r.Repo.Host, &NoTokenError{Host: r.Repo.Host, Tried: "the Resolved holds no token"})
+	}
 	key := usernameKey(r)
 	if user, ok := usernames.get(key); ok && r.cfg.CacheTTL >= 0 {
 		return &githttp.BasicAuth{Username: user, Password: r.Token.Secret()}, nil
@@ -196,6 +206,9 @@ func Resolve(ctx context.Context, rawURL string, opts Options) (*Resolved, error
 // resolve is Resolve, with the git credential helper as last source only when
 // useGit is set (CredentialHelper must not ask git, which would ask it back).
 func resolve(ctx context.Context, rawURL string, opts Options, useGit bool) (*Resolved, error) {
+	if err := checkContext(ctx, "Resolve"); err != nil {
+		return nil, err
+	}
 	cfg := provider.CIConfig(rawURL, opts.Provider, os.Getenv)
 	p, repo, err := provider.ForURL(rawURL, cfg)
 	if err != nil {
@@ -259,6 +272,12 @@ func findToken(ctx context.Context, src pat.Source, env []string, host, cloneURL
 // CloneOptions, FetchOptions and PushOptions, keeping the URL clean (the
 // token never goes in a URL). Auth changes nothing in go-git (see
 // [EnableMultiAck]).
+//
+// The value is the secret: go-git's *githttp.BasicAuth masks its password
+// in String (and so %v and %s), but fmt's %#v and JSON show Password as it
+// is. The
+// type is go-git's and patgit cannot change it; never log or encode the
+// value (log the [pat.Token] of [Resolve], or errors, instead).
 func Auth(ctx context.Context, rawURL string, opts Options) (*githttp.BasicAuth, error) {
 	r, err := Resolve(ctx, rawURL, opts)
 	if err != nil {

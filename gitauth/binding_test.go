@@ -11,6 +11,7 @@ import (
 
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 
+	"github.com/patgit/patgit/internal/testkit"
 	"github.com/patgit/patgit/pat"
 	"github.com/patgit/patgit/provider"
 )
@@ -69,7 +70,7 @@ func TestBinding(t *testing.T) {
 				t.Setenv(k, v)
 			}
 			r, err := Resolve(context.Background(), tc.raw, Options{Provider: tc.cfg})
-			noSecret(t, err, f.secrets()...)
+			testkit.NoLeak(t, "error", err, f.secrets()...)
 			switch {
 			case tc.err != nil:
 				if !errors.Is(err, tc.err) {
@@ -150,7 +151,7 @@ func TestProbeUnclaimedHosts(t *testing.T) {
 			if err == nil || tr.n.Load() != 0 {
 				t.Errorf("Probe(%q) = %v after %d requests; want refused before any", raw, err, tr.n.Load())
 			}
-			noSecret(t, err, ghTok)
+			testkit.NoLeak(t, "error", err, ghTok)
 		}
 	}
 	// A plain URL of a host no provider claims: a token of a known kind is

@@ -46,6 +46,15 @@ import (
 // organization. An unknown op or a malformed request is an error; git then
 // reports the helper failed.
 func CredentialHelper(ctx context.Context, op string, in io.Reader, out io.Writer, opts Options) error {
+	if err := checkContext(ctx, "CredentialHelper"); err != nil {
+		return err
+	}
+	if in == nil {
+		return invalid("CredentialHelper", "nil request reader")
+	}
+	if out == nil && op == "get" {
+		return invalid("CredentialHelper", "nil answer writer")
+	}
 	switch op {
 	case "store", "erase":
 		_, err := io.Copy(io.Discard, io.LimitReader(in, pat.MaxCredentialSize))

@@ -91,6 +91,10 @@
 //     multi_ack_detailed when the server offers it (thin-pack stays off);
 //   - go-git v5 does not fully implement multi_ack answers, and its authors
 //     warn that fetches into an existing clone may then fail;
+//   - go-git's http and https transports become go-git's own transport over
+//     a client that cuts the body of every answer that is not 2xx at 64 KiB
+//     (go-git reads a refusal's body whole into its error), unless the
+//     program installed transports of its own there;
 //   - a program whose other goroutines run go-git transfers while patgit
 //     makes its first one would race on the list: such a program calls
 //     EnableMultiAck itself first thing in main, before those goroutines
@@ -127,9 +131,21 @@
 // Options.Provider.HTTPClient (and Timeout) serve the provider's checks and
 // [Options.Probe]. [Clone], [Fetch] and [Push] move objects through go-git's
 // own HTTP transport, which go-git lets a program replace only for the whole
-// process: it honours HTTPS_PROXY and NO_PROXY from the environment, and the
-// ProxyOptions, CABundle and InsecureSkipTLS fields of the go-git options
-// passed in are kept. Bound a transfer's time with ctx.
+// process (see [EnableMultiAck] for the cap on refusal bodies patgit adds):
+// it honours HTTPS_PROXY and NO_PROXY from the environment, and the
+// ProxyOptions, CABundle, InsecureSkipTLS and client-certificate fields of
+// the go-git options passed in are kept. Bound a transfer's time with ctx.
+//
+// # Progress
+//
+// The Progress writer of the go-git options given to [Clone], [Fetch] and
+// [Push] receives the server's sideband text (progress counters, hook
+// output, notices) through one writer of gitauth's: line by line, each line
+// scrubbed of the token in every encoding, stripped of control characters
+// and escape sequences (the \r and \n that end lines stay, so counters still
+// rewrite their line), and cut to 1 KiB. A line is passed on when it ends;
+// the last one when the operation returns. go-git gives submodule updates
+// no progress writer.
 //
 // # The git CLI
 //

@@ -70,6 +70,9 @@ func Probe(ctx context.Context, rawURL string, auth transport.AuthMethod, access
 // it instead of [ProbeTimeout]. o.Source is not used: the credentials are
 // auth's.
 func (o Options) Probe(ctx context.Context, rawURL string, auth transport.AuthMethod, access Access) error {
+	if err := checkContext(ctx, "Probe"); err != nil {
+		return err
+	}
 	service := transport.UploadPackServiceName
 	op := "probe read"
 	if access == Write {
@@ -81,30 +84,39 @@ func (o Options) Probe(ctx context.Context, rawURL string, auth transport.AuthMe
 	}
 	t.op = op
 	var setAuth func(*http.Request)
+	var secret string
 	switch a := auth.(type) {
 	case nil:
 	case *githttp.BasicAuth:
 		if a == nil {
 			break
 		}
-		t.secrets = append(t.secrets, a.Password)
-		setAuth = a.SetAuth
+		secret, setAuth = a.Password, a.SetAuth
 	case *githttp.TokenAuth:
 		if a == nil {
 			break
 		}
-		t.secrets = append(t.secrets, a.Token)
-		setAuth = a.SetAuth
+		secret, setAuth = a.Token, a.SetAuth
 	case githttp.AuthMethod:
 		setAuth = a.SetAuth
 	default:
 		return fmt.Errorf("gitauth: %s %s: %w: %s is not an HTTP credential", op, t.remote, transport.ErrInvalidAuthMethod, auth.Name())
 	}
+	if secret != "" {
+		// The secret must be a token: Scrub masks it in everything the
+		// server says back. A password with white space or control
+		// characters inside could not be found again in an echo.
+		tok, err := pat.New(secret)
+		if err != nil {
+			return fmt.Errorf("gitauth: %s %s: the credentials' password is not a token (nothing was sent): %w", op, t.remote, err)
+		}
+		t.tokens = append(t.tokens, tok)
+	}
 	// Never send one provider's token to another's host, nor to a host no
 	// provider claims (loopback test servers aside): a token of a known kind
 	// goes only to its provider's hosts.
-	for _, sec := range t.secrets {
-		k := pat.Identify(sec)
+	for _, tok := range t.tokens {
+		k := tok.Kind()
 		switch {
 		case k.Provider() == "" || k.Provider() == t.provider:
 		case t.provider == "" && provider.IsLoopback(t.host):
@@ -135,7 +147,7 @@ func (o Options) Probe(ctx context.Context, rawURL string, auth transport.AuthMe
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
 	if err != nil {
-		return fmt.Errorf("gitauth: %s %s: %w", op, t.remote, &sanitizedError{msg: t.redact(err.Error()), orig: err})
+		return fmt.Errorf("gitauth: %s %s: %w", op, t.remote, t.sanitizeErr(err))
 	}
 	// Some Git hosts only speak smart HTTP to user agents that start with
 	// "git/" (UNVERIFIED for GitHub and Azure DevOps today): present as git.
@@ -197,10 +209,10 @@ func probeClient(c *http.Client, timeout time.Duration) *http.Client {
 // *provider.HostError (it names the host) when its text holds no secret.
 func (t *target) requestErr(err error) error {
 	var he *provider.HostError
-	if errors.As(err, &he) && t.redact(he.Error()) == he.Error() {
+	if errors.As(err, &he) && t.sanitize(he.Error(), maxMessage) == he.Error() {
 		return fmt.Errorf("gitauth: %s %s: %w", t.op, t.remote, he)
 	}
-	return fmt.Errorf("gitauth: %s %s: %w", t.op, t.remote, &sanitizedError{msg: t.redact(err.Error()), orig: err})
+	return fmt.Errorf("gitauth: %s %s: %w", t.op, t.remote, t.sanitizeErr(err))
 }
 
 // probeAnswer maps the info/refs response for service.

@@ -86,7 +86,9 @@ type AzureServer struct {
 	reqs   requestCounter
 	seq    uint64
 	faults faults
-	entra  azEntraState // Entra ID tokens, global PATs: azure_entra.go
+	// hostile is the mode SetHostile sets (hostile.go).
+	hostile hostile
+	entra   azEntraState // Entra ID tokens, global PATs: azure_entra.go
 }
 
 type azOrg struct {
@@ -385,7 +387,9 @@ type azReq struct {
 // ServeHTTP implements http.Handler, through the fault set with
 // [AzureServer.SetFault], if any.
 func (s *AzureServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.faults.serve(w, r, s.routeOf, s.count, s.route)
+	s.hostile.serve(w, r, func(r *http.Request) bool { return !strings.Contains(r.URL.Path, "/_git/") }, func(w http.ResponseWriter, r *http.Request) {
+		s.faults.serve(w, r, s.routeOf, s.count, s.route)
+	})
 }
 
 func (s *AzureServer) route(w http.ResponseWriter, r *http.Request) {

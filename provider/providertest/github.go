@@ -131,7 +131,9 @@ type GitHubServer struct {
 	reqs   requestCounter
 	nextID uint64
 	faults faults
-	app    ghAppState // GitHub Apps: github_app.go
+	// hostile is the mode SetHostile sets (hostile.go).
+	hostile hostile
+	app     ghAppState // GitHub Apps: github_app.go
 }
 
 // NewGitHubServer starts a fake GitHub on 127.0.0.1 with an unused port. Its
@@ -267,7 +269,9 @@ func (s *GitHubServer) count(route string) {
 // ServeHTTP routes REST requests under /api/v3/ and git requests elsewhere,
 // through the fault set with [GitHubServer.SetFault], if any.
 func (s *GitHubServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.faults.serve(w, r, s.routeOf, s.count, s.route)
+	s.hostile.serve(w, r, func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }, func(w http.ResponseWriter, r *http.Request) {
+		s.faults.serve(w, r, s.routeOf, s.count, s.route)
+	})
 }
 
 func (s *GitHubServer) route(w http.ResponseWriter, r *http.Request) {
