@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -26,6 +25,7 @@ import (
 	"github.com/go-git/go-git/v5/storage/memory"
 
 	"github.com/patgit/patgit/gitauth"
+	"github.com/patgit/patgit/internal/testkit"
 	"github.com/patgit/patgit/pat"
 	"github.com/patgit/patgit/provider"
 	"github.com/patgit/patgit/provider/providertest"
@@ -363,7 +363,7 @@ func TestInstallationSourceKeys(t *testing.T) {
 	truncated := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: block.Bytes[:len(block.Bytes)/2]})
 	swapped := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: block.Bytes}) // PKCS#1 bytes labelled PKCS#8
 	encrypted := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Headers: map[string]string{"Proc-Type": "4,ENCRYPTED", "DEK-Info": "AES-128-CBC,00112233445566778899AABBCCDDEEFF"}, Bytes: block.Bytes})
-	body := string(e.pem[len("-----BEGIN RSA PRIVATE KEY-----\n") : len(e.pem)-len("-----END RSA PRIVATE KEY-----\n")])
+	body := string(e.pem[len("-----BEGIN RSA PRIVATE KEY-----\n") : len(e.pem)-len("-----END RSA PRIVATE KEY-----\n")]) // without the armour
 
 	ok := e.app()
 	ok.PrivateKey, ok.InstallationID = pkcs8PEM, 77
@@ -383,26 +383,22 @@ func TestInstallationSourceKeys(t *testing.T) {
 			t.Errorf("%s: error = %v, want ErrInvalidApp", name, err)
 			continue
 		}
-		appNoKeyMaterial(t, name, body, err)
+		appNoKeyMaterial(t, name, e.pem, err)
 	}
 }
 
-// appNoKeyMaterial fails when text of v holds 12 or more consecutive
-// characters of the key's base64 body (PEM lines joined), or the text of a
-// line of it.
-func appNoKeyMaterial(t *testing.T, what, body string, vs ...any) {
+// appNoKeyMaterial fails when any form of vs (every fmt verb, the error
+// chain, JSON, slog) shows a piece of the private key: of the PEM's base64
+// body, or of the key's bytes in any encoding (testkit's leak scanner).
+func appNoKeyMaterial(t *testing.T, what string, pemKey []byte, vs ...any) {
 	t.Helper()
-	flat := strings.ReplaceAll(body, "\n", "")
-	for _, v := range vs {
-		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
-			out := fmt.Sprintf(verb, v)
-			for i := 0; i+12 <= len(flat); i += 4 {
-				if strings.Contains(out, flat[i:i+12]) {
-					t.Errorf("%s: %s of %T shows part of the private key", what, verb, v)
-					break
-				}
-			}
-		}
+	block, _ := pem.Decode(pemKey)
+	if block == nil {
+		t.Fatal("appNoKeyMaterial: not PEM")
+	}
+	body := strings.Join(strings.Fields(string(pemKey[bytes.Index(pemKey, []byte("-----\n"))+6:bytes.LastIndex(pemKey, []byte("-----END"))])), "")
+	for i, v := range vs {
+		testkit.NoLeak(t, fmt.Sprintf("%s[%d]", what, i), v, body, string(block.Bytes))
 	}
 }
 
@@ -496,8 +492,7 @@ func TestInstallationSourceHostileServer(t *testing.T) {
 		}
 		mu.Lock()
 		for _, j := range jwts {
-			ghNoSecret(t, j, err)
-			ghNoSecret(t, strings.Split(j, ".")[2], err) // the signature alone
+			testkit.NoLeak(t, fmt.Sprintf("mode %d", m), err, j, strings.Split(j, ".")[2]) // the JWT, its signature alone
 		}
 		mu.Unlock()
 	}
@@ -509,11 +504,7 @@ func TestInstallationSourcePrints(t *testing.T) {
 	t.Parallel()
 	e := newAppEnv(t)
 	src := e.source(t, e.app(), "acme", "widgets")
-	body := string(e.pem)
-	var buf bytes.Buffer
-	slog.New(slog.NewJSONHandler(&buf, nil)).Info("source", "src", src)
-	j, _ := json.Marshal(src)
-	appNoKeyMaterial(t, "source", body, src, buf.String(), string(j), []any{src}, struct{ S pat.Source }{src})
+	appNoKeyMaterial(t, "source", e.pem, src, []any{src}, struct{ S pat.Source }{src}, &struct{ s pat.Source }{src})
 	if got := fmt.Sprint(src); !strings.Contains(got, "acme/widgets") || !strings.Contains(got, appClientID) {
 		t.Errorf("String = %q, want the App and the repository", got)
 	}
@@ -569,10 +560,10 @@ func TestInstallationSourceRefresh(t *testing.T) {
 				t.Fatalf("clone after refresh: %v", err)
 			}
 			// Nothing shows a minted token or the key.
-			for _, tok := range []pat.Token{first, second} {
-				ghNoSecret(t, tok.Secret(), expiredErr, src, tok)
+			for _, v := range []any{expiredErr, src, first, second} {
+				testkit.NoLeak(t, "refresh", v, first.Secret(), second.Secret())
 			}
-			appNoKeyMaterial(t, "refresh", string(e.pem), expiredErr, src, first, second)
+			appNoKeyMaterial(t, "refresh", e.pem, expiredErr, src, first, second)
 		})
 	}
 }
