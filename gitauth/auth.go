@@ -2,14 +2,9 @@ package gitauth
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
-	"strings"
-	"sync"
-	"time"
 
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 
@@ -69,10 +64,10 @@ type Resolved struct {
 
 // BasicAuth returns the go-git credentials for r: the token as password and
 // the provider's user name for it. GitHub looks the login up with one API
-// request unless Config.Username is set; gitauth then remembers the user
-// name for that token and host for Config.CacheTTL (0: one minute;
-// negative: not at all), so that a series of clones pays for it once. Like
-// [Auth]'s, the value shows the token under %#v and in JSON (go-git's type).
+// request unless Config.Username is set; the provider's process-wide check
+// cache remembers it for Config.CacheTTL (0: one minute; negative: not at
+// all), so that a series of clones pays for it once. Like [Auth]'s, the
+// value shows the token under %#v and in JSON (go-git's type).
 func (r *Resolved) BasicAuth(ctx context.Context) (*githttp.BasicAuth, error) {
 	if err := checkContext(ctx, "BasicAuth"); err != nil {
 		return nil, err
@@ -83,10 +78,6 @@ func (r *Resolved) BasicAuth(ctx context.Context) (*githttp.BasicAuth, error) {
 	if r.Token.IsZero() {
 		return nil, fmt.Errorf("gitauth: credentials for %s: %w", r.Repo.Host, &NoTokenError{Host: r.Repo.Host, Tried: "the Resolved holds no token"})
 	}
-	key := usernameKey(r)
-	if user, ok := usernames.get(key); ok && r.cfg.CacheTTL >= 0 {
-		return &githttp.BasicAuth{Username: user, Password: r.Token.Secret()}, nil
-	}
 	auth, err := r.Provider.BasicAuth(ctx, r.Token)
 	if err != nil {
 		return nil, fmt.Errorf("gitauth: credentials for %s: %w", r.Repo.Host, err)
@@ -94,55 +85,7 @@ func (r *Resolved) BasicAuth(ctx context.Context) (*githttp.BasicAuth, error) {
 	if auth == nil || auth.Password == "" {
 		return nil, fmt.Errorf("gitauth: credentials for %s: provider %s returned none", r.Repo.Host, r.Provider.Name())
 	}
-	usernames.put(key, auth.Username, r.cfg.CacheTTL)
 	return auth, nil
-}
-
-// usernameCache remembers the user name a provider gave for a token, keyed
-// by a hash of the token (never the token itself).
-type usernameCache struct {
-	mu sync.Mutex
-	m  map[string]usernameEntry
-}
-
-type usernameEntry struct {
-	user    string
-	expires time.Time
-}
-
-// maxUsernames bounds the cache; when full, it starts again empty.
-const maxUsernames = 256
-
-var usernames usernameCache
-
-func usernameKey(r *Resolved) string {
-	sum := sha256.Sum256([]byte(r.Token.Secret()))
-	return strings.Join([]string{r.Provider.Name(), r.Repo.Host, r.cfg.BaseURL, r.cfg.APIURL, r.cfg.Username, hex.EncodeToString(sum[:])}, "\x00")
-}
-
-func (c *usernameCache) get(key string) (string, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[key]
-	if !ok || time.Now().After(e.expires) {
-		return "", false
-	}
-	return e.user, true
-}
-
-func (c *usernameCache) put(key, user string, ttl time.Duration) {
-	switch {
-	case ttl < 0:
-		return
-	case ttl == 0:
-		ttl = time.Minute
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= maxUsernames {
-		c.m = make(map[string]usernameEntry)
-	}
-	c.m[key] = usernameEntry{user: user, expires: time.Now().Add(ttl)}
 }
 
 // NoTokenError says that no source had a token for a host, and what was

@@ -197,7 +197,7 @@ func probeTarget(rawURL string, cfg provider.Config) (*target, error) {
 // probeClient returns provider's client for c (see provider.NewHTTPClient):
 // a deadline of timeout (<= 0: ProbeTimeout) per request, bounded retries of
 // the GET after resets and 502/503/504, capped bodies, *provider.HostError
-// for failures, and credentials dropped on a redirect to another host name.
+// for failures, and credentials dropped on a redirect to another origin.
 func probeClient(c *http.Client, timeout time.Duration) *http.Client {
 	if timeout <= 0 {
 		timeout = ProbeTimeout

@@ -3,8 +3,17 @@ package pat
 import (
 	"encoding/base64"
 	"hash/crc32"
-	"strings"
 )
+
+// crcIEEE is crc32.ChecksumIEEE for either kind of byte sequence, without
+// converting (a conversion of more than 32 bytes allocates).
+func crcIEEE[S byteseq](s S) uint32 {
+	crc := ^uint32(0)
+	for i := 0; i < len(s); i++ {
+		crc = crc32.IEEETable[byte(crc)^s[i]] ^ crc>>8
+	}
+	return ^crc
+}
 
 // gitlabPrefixes are GitLab's token-type prefixes that patgit knows.
 var gitlabPrefixes = [...]struct {
@@ -23,11 +32,11 @@ const maxInstancePrefix = 32
 // gitlabPrefix returns the kind of a GitLab token and the length of its
 // whole prefix (instance prefix, hyphen and type prefix), or Unknown. The
 // type prefix must be followed by at least one byte.
-func gitlabPrefix(s string) (Kind, int) {
+func gitlabPrefix[S byteseq](s S) (Kind, int) {
 	if k, n := gitlabTypePrefix(s); k != Unknown {
 		return k, n
 	}
-	if s == "" || !isAlnum(s[0]) {
+	if len(s) == 0 || !isAlnum(s[0]) {
 		return Unknown, 0
 	}
 	for i := 1; i <= maxInstancePrefix && i < len(s); i++ {
@@ -45,9 +54,9 @@ func gitlabPrefix(s string) (Kind, int) {
 	return Unknown, 0
 }
 
-func gitlabTypePrefix(s string) (Kind, int) {
+func gitlabTypePrefix[S byteseq](s S) (Kind, int) {
 	for _, p := range gitlabPrefixes {
-		if len(s) > len(p.prefix) && strings.HasPrefix(s, p.prefix) {
+		if len(s) > len(p.prefix) && hasPrefix(s, p.prefix) {
 			return p.kind, len(p.prefix)
 		}
 	}
@@ -75,7 +84,7 @@ func validateGitLab(kind Kind, s string) error {
 // isGitLabRoutable reports whether body (a token without its prefix) has
 // the shape of a routable token: B "." [VV "."] LL CCCCCCC, where B is
 // URL-safe base64 and VV, LL and CCCCCCC are lower-case base 36.
-func isGitLabRoutable(body string) bool {
+func isGitLabRoutable[S byteseq](body S) bool {
 	n := len(body)
 	if n < 1+1+2+gitlabSumLen || body[n-10] != '.' || !isBase36(body[n-9:]) {
 		return false
@@ -84,7 +93,7 @@ func isGitLabRoutable(body string) bool {
 	if len(b) >= 4 && b[len(b)-3] == '.' && isBase36(b[len(b)-2:]) {
 		b = b[:len(b)-3]
 	}
-	if b == "" {
+	if len(b) == 0 {
 		return false
 	}
 	for i := 0; i < len(b); i++ {
@@ -95,7 +104,7 @@ func isGitLabRoutable(body string) bool {
 	return true
 }
 
-func isBase36(s string) bool {
+func isBase36[S byteseq](s S) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z') {
 			return false
@@ -108,17 +117,17 @@ func isURLBase64(c byte) bool { return isAlnum(c) || c == '-' || c == '_' }
 
 // gitlabChecksumOK reports whether the last 7 characters of s are the
 // checksum of the rest. It does not allocate.
-func gitlabChecksumOK(s string) bool {
+func gitlabChecksumOK[S byteseq](s S) bool {
 	if len(s) <= gitlabSumLen {
 		return false
 	}
 	sum := gitlabChecksum(s[:len(s)-gitlabSumLen])
-	return string(sum[:]) == s[len(s)-gitlabSumLen:]
+	return hasPrefix(s[len(s)-gitlabSumLen:], string(sum[:]))
 }
 
-func gitlabChecksum(s string) [gitlabSumLen]byte {
+func gitlabChecksum[S byteseq](s S) [gitlabSumLen]byte {
 	const digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-	crc := crc32.ChecksumIEEE([]byte(s))
+	crc := crcIEEE(s)
 	var out [gitlabSumLen]byte
 	for i := gitlabSumLen - 1; i >= 0; i-- {
 		out[i] = digits[crc%36]

@@ -2,7 +2,6 @@ package pat
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"math"
 	"strings"
@@ -24,48 +23,75 @@ const azureDevOpsResourceURI = "https://app.vssps.visualstudio.com"
 // jwtPayload returns the payload segment of s when s has the shape of a
 // signed JWT in compact form: three non-empty URL-safe base64 segments
 // joined by '.', the first one the encoding of a JSON object ("eyJ").
-func jwtPayload(s string) (string, bool) {
-	if !strings.HasPrefix(s, "eyJ") {
-		return "", false
+func jwtPayload[S byteseq](s S) (S, bool) {
+	var none S
+	if !hasPrefix(s, "eyJ") {
+		return none, false
 	}
-	dot1 := strings.IndexByte(s, '.')
-	if dot1 < 0 {
-		return "", false
-	}
-	dot2 := strings.IndexByte(s[dot1+1:], '.')
-	if dot2 < 1 {
-		return "", false
-	}
-	dot2 += dot1 + 1
-	if dot2 == len(s)-1 {
-		return "", false
-	}
+	dot1, dot2 := -1, -1
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; !isURLBase64(c) && (c != '.' || i != dot1 && i != dot2) {
-			return "", false
+		c := s[i]
+		switch {
+		case isURLBase64(c):
+		case c == '.' && dot1 < 0:
+			dot1 = i
+		case c == '.' && dot2 < 0:
+			dot2 = i
+		default:
+			return none, false
 		}
+	}
+	if dot2 < 0 || dot2 == dot1+1 || dot2 == len(s)-1 {
+		return none, false
 	}
 	return s[dot1+1 : dot2], true
 }
 
-// decodePayload decodes a JWT payload segment into buf, which must hold
-// maxJWTPayload*3/4 bytes. It does not allocate.
-func decodePayload(seg string, buf []byte) ([]byte, bool) {
+// decodePayload decodes a JWT payload segment (unpadded URL-safe base64)
+// into buf, which must hold maxJWTPayload*3/4 bytes. It does not allocate.
+func decodePayload[S byteseq](seg S, buf []byte) ([]byte, bool) {
 	if len(seg) > maxJWTPayload || len(seg)%4 == 1 {
 		return nil, false
 	}
-	n, err := base64.RawURLEncoding.Decode(buf, []byte(seg))
-	if err != nil {
-		return nil, false
+	var acc uint32
+	bits, n := 0, 0
+	for i := 0; i < len(seg); i++ {
+		v := b64URLValue(seg[i])
+		if v < 0 {
+			return nil, false
+		}
+		acc = acc<<6 | uint32(v)
+		bits += 6
+		if bits >= 8 {
+			bits -= 8
+			buf[n] = byte(acc >> bits)
+			n++
+		}
 	}
 	return buf[:n], true
+}
+
+func b64URLValue(c byte) int {
+	switch {
+	case c >= 'A' && c <= 'Z':
+		return int(c - 'A')
+	case c >= 'a' && c <= 'z':
+		return int(c-'a') + 26
+	case c >= '0' && c <= '9':
+		return int(c-'0') + 52
+	case c == '-':
+		return 62
+	case c == '_':
+		return 63
+	}
+	return -1
 }
 
 // isEntraForAzureDevOps reports whether s is a JWT whose "aud" claim names
 // Azure DevOps. The signature is not verified: the answer classifies the
 // token, it proves nothing. Only a payload that holds one of the audience
 // strings is parsed, so other JWTs cost no allocation.
-func isEntraForAzureDevOps(s string) bool {
+func isEntraForAzureDevOps[S byteseq](s S) bool {
 	seg, ok := jwtPayload(s)
 	if !ok {
 		return false

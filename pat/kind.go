@@ -1,7 +1,5 @@
 package pat
 
-import "strings"
-
 // Kind is the format family of a token, recognised from its prefix or shape.
 // The zero value is [Unknown].
 type Kind int
@@ -141,11 +139,15 @@ var githubPrefixes = [...]struct {
 // digit). A custom personal-access-token prefix that replaces "glpat-"
 // entirely cannot be recognised: such a token is [Unknown], which is never
 // refused.
-func Identify(secret string) Kind {
-	for _, p := range githubPrefixes {
-		if len(secret) > len(p.prefix) && strings.HasPrefix(secret, p.prefix) {
-			return p.kind
-		}
+func Identify(secret string) Kind { return identify(secret) }
+
+// byteseq lets the recognisers run on strings and on the byte slices Find
+// scans, without converting (and so allocating).
+type byteseq interface{ ~string | ~[]byte }
+
+func identify[S byteseq](secret S) Kind {
+	if k, _ := githubPrefix(secret); k != Unknown {
+		return k
 	}
 	if k, _ := gitlabPrefix(secret); k != Unknown {
 		return k
@@ -159,8 +161,32 @@ func Identify(secret string) Kind {
 	return Unknown
 }
 
+// githubPrefix returns the kind whose prefix s starts with (followed by at
+// least one byte) and the prefix's length.
+func githubPrefix[S byteseq](s S) (Kind, int) {
+	for _, p := range githubPrefixes {
+		if len(s) > len(p.prefix) && hasPrefix(s, p.prefix) {
+			return p.kind, len(p.prefix)
+		}
+	}
+	return Unknown, 0
+}
+
+// hasPrefix is strings.HasPrefix for either kind of byte sequence.
+func hasPrefix[S byteseq](s S, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		if s[i] != prefix[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // isAzureLegacy reports the 52-character lower-case base32 PAT format.
-func isAzureLegacy(s string) bool {
+func isAzureLegacy[S byteseq](s S) bool {
 	if len(s) != 52 {
 		return false
 	}
@@ -175,14 +201,14 @@ func isAzureLegacy(s string) bool {
 
 // isAzureAnnotated reports the 84-character format with "AZDO" at offset 76
 // (and its 88-character long form ending in "==").
-func isAzureAnnotated(s string) bool {
+func isAzureAnnotated[S byteseq](s S) bool {
 	n := len(s)
-	if n == 88 && s[86:] == "==" {
+	if n == 88 && hasPrefix(s[86:], "==") {
 		n = 86
 	} else if n != 84 {
 		return false
 	}
-	if s[76:80] != "AZDO" {
+	if !hasPrefix(s[76:], "AZDO") {
 		return false
 	}
 	for i := 0; i < n; i++ {

@@ -3,7 +3,6 @@ package pat
 import (
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"log/slog"
 	"strconv"
@@ -111,7 +110,12 @@ type MalformedError struct {
 	Reason string
 }
 
-func (e *MalformedError) Error() string { return "pat: token is malformed: " + e.Reason }
+func (e *MalformedError) Error() string {
+	if e == nil {
+		return ErrMalformed.Error()
+	}
+	return "pat: token is malformed: " + e.Reason
+}
 
 // Is reports whether target is [ErrMalformed].
 func (e *MalformedError) Is(target error) bool { return target == ErrMalformed }
@@ -202,6 +206,9 @@ type ChecksumError struct {
 }
 
 func (e *ChecksumError) Error() string {
+	if e == nil {
+		return ErrChecksum.Error()
+	}
 	return "pat: " + e.Kind.String() + " token fails its checksum: " + e.Reason
 }
 
@@ -213,13 +220,13 @@ const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 // checksumOK reports whether sum is the 6-character, zero-padded base62 CRC32
 // (IEEE) of random, as GitHub computes it. It does not allocate.
-func checksumOK(random, sum string) bool {
+func checksumOK[S byteseq](random, sum S) bool {
 	c := checksum(random)
-	return len(sum) == len(c) && string(c[:]) == sum
+	return len(sum) == len(c) && hasPrefix(sum, string(c[:]))
 }
 
-func checksum(random string) [6]byte {
-	crc := crc32.ChecksumIEEE([]byte(random))
+func checksum[S byteseq](random S) [6]byte {
+	crc := crcIEEE(random)
 	var out [6]byte
 	for i := 5; i >= 0; i-- {
 		out[i] = base62[crc%62]

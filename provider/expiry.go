@@ -30,8 +30,13 @@ func (g *GitHub) knownExpiry(tok pat.Token) time.Time {
 	if g == nil || tok.IsZero() {
 		return time.Time{}
 	}
-	if f := g.cached(tokenHash(tok)); f != nil {
-		return f.expires
+	if g.apiURL == nil {
+		return time.Time{}
+	}
+	if v, ok := checks.Get(g.cfg.checkKey(g.Name(), g.api, "user", tok)); ok {
+		if f, ok := v.(*ghFacts); ok {
+			return f.expires
+		}
 	}
 	return time.Time{}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/patgit/patgit/pat"
+	"github.com/patgit/patgit/provider/internal/refusal"
 )
 
 // GitHubApp is a GitHub App that mints installation tokens for
@@ -78,8 +79,6 @@ const (
 	// appMaxRepositories is GitHub's limit of repositories a token request
 	// may name.
 	appMaxRepositories = 500
-	// appBodyCap bounds how much of an App endpoint's answer is read.
-	appBodyCap = 64 << 10
 )
 
 var (
@@ -387,7 +386,7 @@ func (s *appSource) call(ctx context.Context, jwtTok pat.Token, method, path str
 		return &HostError{Host: s.g.apiURL.Host, Op: op, Attempts: 1, Err: err}
 	}
 	defer resp.Body.Close()
-	data, rerr := io.ReadAll(io.LimitReader(resp.Body, appBodyCap))
+	data, rerr := refusal.ReadBody(resp.Body)
 	if resp.StatusCode == want {
 		if rerr != nil {
 			return rerr
@@ -398,8 +397,7 @@ func (s *appSource) call(ctx context.Context, jwtTok pat.Token, method, path str
 		return nil
 	}
 	var e struct {
-		Message          string `json:"message"`
-		DocumentationURL string `json:"documentation_url"`
+		Message string `json:"message"`
 	}
 	_ = json.Unmarshal(data, &e)
 	msg := pat.Sanitize(e.Message, 300, jwtTok)
@@ -415,7 +413,7 @@ func (s *appSource) call(ctx context.Context, jwtTok pat.Token, method, path str
 	case http.StatusUnprocessableEntity:
 		return fmt.Errorf("%w: github %s: the installation cannot grant the token asked for: %s", ErrMissingScope, s.g.host, msg)
 	case http.StatusForbidden, http.StatusTooManyRequests:
-		return s.g.statusError(resp, msg, pat.Sanitize(e.DocumentationURL, 200, jwtTok))
+		return s.g.refusalError(refusal.Classify(resp.StatusCode, resp.Header, data, time.Now(), jwtTok), op)
 	}
 	if msg == "" {
 		msg = http.StatusText(resp.StatusCode)

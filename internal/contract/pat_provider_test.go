@@ -1755,7 +1755,10 @@ func TestGitHubCheckScopesBudget(t *testing.T) {
 		t.Errorf("check, check, BasicAuth within TTL: %d requests, want 1", n)
 	}
 
-	// Concurrent checks of one token: one request.
+	// Concurrent checks of one token: one request. (The check cache is
+	// process-wide: a token not checked before.)
+	ctok, cs := genToken(t, pat.GitHubClassic, "budget-concurrent")
+	gs.AddToken(cs, providertest.GitHubToken{Login: "octocat", Scopes: []string{"repo"}})
 	g2 := newGitHub(t, provider.Config{BaseURL: gs.URL})
 	gs.ResetCounts()
 	var wg sync.WaitGroup
@@ -1765,7 +1768,7 @@ func TestGitHubCheckScopesBudget(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			if _, err := g2.CheckScopes(ctx, tok, "repo"); err != nil {
+			if _, err := g2.CheckScopes(ctx, ctok, "repo"); err != nil {
 				t.Errorf("concurrent check: %v", err)
 			}
 		}()
@@ -1790,11 +1793,13 @@ func TestGitHubCheckScopesBudget(t *testing.T) {
 	}
 
 	// Two tokens: two requests.
+	tok1, s1 := genToken(t, pat.GitHubClassic, "budget1")
+	gs.AddToken(s1, providertest.GitHubToken{Login: "octocat", Scopes: []string{"repo"}})
 	tok2, s2 := genToken(t, pat.GitHubClassic, "budget2")
 	gs.AddToken(s2, providertest.GitHubToken{Login: "hubot", Scopes: []string{"repo"}})
 	g4 := newGitHub(t, provider.Config{BaseURL: gs.URL})
 	gs.ResetCounts()
-	g4.CheckScopes(ctx, tok, "repo")
+	g4.CheckScopes(ctx, tok1, "repo")
 	g4.CheckScopes(ctx, tok2, "repo")
 	if n := gs.TotalRequests(); n != 2 {
 		t.Errorf("two tokens: %d requests, want 2", n)
@@ -2041,7 +2046,7 @@ func TestAzureCheckScopesBudget(t *testing.T) {
 		{[]string{"vso.code", "vso.build", "vso.work"}, 4},
 	}
 	for _, c := range cases {
-		a := newAzure(t, provider.Config{BaseURL: as.OrgURL("contoso")})
+		a := newAzure(t, provider.Config{BaseURL: as.OrgURL("contoso"), CacheTTL: -1})
 		as.ResetCounts()
 		if _, err := a.CheckScopes(ctx, tok, c.required...); err != nil {
 			t.Errorf("need %v: %v", c.required, err)
@@ -2067,7 +2072,10 @@ func TestAzureCheckScopesBudget(t *testing.T) {
 	if n := as.TotalRequests(); n != 2 {
 		t.Errorf("missing vso.build + build_execute: %d requests, want 2", n)
 	}
-	// Concurrent checks of one token share requests.
+	// Concurrent checks of one token share requests. (The check cache is
+	// process-wide: a token not checked before.)
+	ctok, cs := genToken(t, pat.AzureDevOps, "azbudget-concurrent")
+	as.AddToken(cs, providertest.AzureToken{DisplayName: "Ada", Scopes: []string{"vso.code"}})
 	a2 := newAzure(t, provider.Config{BaseURL: as.OrgURL("contoso")})
 	as.ResetCounts()
 	var wg sync.WaitGroup
@@ -2077,7 +2085,7 @@ func TestAzureCheckScopesBudget(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			if _, err := a2.CheckScopes(ctx, tok, "vso.code"); err != nil {
+			if _, err := a2.CheckScopes(ctx, ctok, "vso.code"); err != nil {
 				t.Errorf("concurrent: %v", err)
 			}
 		}()
