@@ -163,7 +163,7 @@ func TestInstallationSourceMintClone(t *testing.T) {
 	}
 	// The check an installation token can make.
 	rep, err := e.g.CheckScopes(ctx, tok, "repo")
-	if err != nil || rep.Scopes != nil || len(rep.Unverified) != 1 {
+	if err != nil || rep.Scopes != nil || len(rep.Unverified) != 1 || !rep.ExpiresAt.Equal(tok.ExpiresAt()) || rep.ExpiresAt.IsZero() {
 		t.Errorf("CheckScopes = %+v, %v; want valid, scopes undisclosed", rep, err)
 	}
 	// The installation is looked up once: the next mint goes straight to it.
