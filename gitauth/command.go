@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/patgit/patgit/provider"
 )
@@ -20,13 +21,17 @@ const (
 	EnvUser = "PATGIT_USER"
 	// EnvToken holds the token the helper answers.
 	EnvToken = "PATGIT_TOKEN"
+	// EnvExpiry holds when the token expires, in Unix seconds (UTC), which
+	// the helper answers as password_expiry_utc; empty when unknown.
+	EnvExpiry = "PATGIT_PASSWORD_EXPIRY"
 )
 
 // helperScript is the credential helper Command defines: a shell function
 // that prints the user name and token from its environment when git asks
-// ("get") and does nothing for "store" and "erase". The token is in neither
-// git's argv nor the helper's.
-const helperScript = `!f() { if [ "$1" = get ]; then printf 'username=%s\npassword=%s\n' "$` + EnvUser + `" "$` + EnvToken + `"; fi; }; f`
+// ("get"), and the token's expiry when it is known, and does nothing for
+// "store" and "erase". The token is in neither git's argv nor the helper's.
+const helperScript = `!f() { if [ "$1" = get ]; then printf 'username=%s\npassword=%s\n' "$` + EnvUser + `" "$` + EnvToken + `"; ` +
+	`if [ -n "$` + EnvExpiry + `" ]; then printf 'password_expiry_utc=%s\n' "$` + EnvExpiry + `"; fi; fi; }; f`
 
 // Command returns `git args...` whose credentials for rawURL's host come from
 // a credential helper defined in the command's environment, for work where the
@@ -59,7 +64,11 @@ const helperScript = `!f() { if [ "$1" = get ]; then printf 'username=%s\npasswo
 // name is never empty (git would not send the password): the provider's
 // (GitHub's login) or, on Azure DevOps, the organization.
 // GIT_TERMINAL_PROMPT=0 makes git fail rather than prompt when the host
-// refuses the token.
+// refuses the token. When the token's expiry is known
+// ([provider.TokenExpiry]: a GitHub App token's expires_at, a JWT's exp,
+// GitHub's GitHub-Authentication-Token-Expiration), the helper answers it as
+// password_expiry_utc (PATGIT_PASSWORD_EXPIRY), so git 2.40 and later never
+// send the token after it expired.
 //
 // git does not send the repository path to helpers unless
 // credential.useHttpPath is set, and Command does not set it: the helper
@@ -122,6 +131,7 @@ func Command(ctx context.Context, rawURL string, opts Options, args ...string) (
 	env = setEnv(env, "GIT_TERMINAL_PROMPT", "0")
 	env = setEnv(env, EnvUser, user)
 	env = setEnv(env, EnvToken, r.Token.Secret())
+	env = setEnv(env, EnvExpiry, expiryUnix(provider.TokenExpiry(r.Provider, r.Token)))
 
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Env = env
@@ -233,4 +243,13 @@ func setEnv(env []string, name, value string) []string {
 		}
 	}
 	return append(out, name+"="+value)
+}
+
+// expiryUnix formats a token's expiry as git's password_expiry_utc wants
+// it, Unix seconds; "" for the zero time.
+func expiryUnix(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(t.Unix(), 10)
 }

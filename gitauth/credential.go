@@ -43,7 +43,11 @@ import (
 //
 // The user name is never empty ([provider.GitUsername]): GitHub's login (or
 // x-access-token), or on Azure DevOps the user name git sent, else the
-// organization. An unknown op or a malformed request is an error; git then
+// organization. When the token's expiry is known ([provider.TokenExpiry]:
+// a GitHub App token's expires_at, a JWT's exp, GitHub's
+// GitHub-Authentication-Token-Expiration) the answer carries it as
+// password_expiry_utc (Unix seconds), so git 2.40 and later never use the
+// token after it expired. An unknown op or a malformed request is an error; git then
 // reports the helper failed.
 func CredentialHelper(ctx context.Context, op string, in io.Reader, out io.Writer, opts Options) error {
 	if err := checkContext(ctx, "CredentialHelper"); err != nil {
@@ -105,6 +109,9 @@ func CredentialHelper(ctx context.Context, op string, in io.Reader, out io.Write
 		Path:     c.Path,
 		Username: provider.GitUsername(p, repo, tok, auth.Username, c.Username),
 		Password: tok,
+	}
+	if exp := expiryUnix(provider.TokenExpiry(p, tok)); exp != "" {
+		answer.Extra = []pat.Attribute{pat.NewAttribute("password_expiry_utc", exp)}
 	}
 	if err := pat.WriteCredential(out, answer); err != nil {
 		return fmt.Errorf("gitauth: credential get for %s: %w", repo.Host, err)

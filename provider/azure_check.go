@@ -249,7 +249,7 @@ func (a *AzureDevOps) CheckScopes(ctx context.Context, tok pat.Token, required .
 	if out.err != nil {
 		return nil, out.err
 	}
-	rep := &Report{Provider: a.Name(), Host: a.azHost(), User: out.user, Kind: tok.Kind()}
+	rep := &Report{Provider: a.Name(), Host: a.azHost(), User: out.user, Kind: tok.Kind(), ExpiresAt: tok.ExpiresAt()}
 	// The token itself was validated: a probe that failed (network, rate
 	// limit) leaves its scopes unverified, and the Report is returned with
 	// the error.
@@ -300,7 +300,12 @@ func (a *AzureDevOps) newRequest(ctx context.Context, tok pat.Token, rawURL, api
 	if err != nil {
 		return nil, fmt.Errorf("azure-devops: %w", err)
 	}
-	req.SetBasicAuth(a.cfg.Username, tok.Secret())
+	if tok.Kind() == pat.AzureDevOpsEntra {
+		// Entra ID access tokens go to the REST API as Bearer tokens.
+		req.Header.Set("Authorization", "Bearer "+tok.Secret())
+	} else {
+		req.SetBasicAuth(a.cfg.Username, tok.Secret())
+	}
 	req.Header.Set("Accept", "application/json;api-version="+apiVersion)
 	req.Header.Set("X-TFS-FedAuthRedirect", "Suppress")
 	req.Header.Set("User-Agent", "patgit")

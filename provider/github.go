@@ -258,6 +258,11 @@ func (g *GitHub) CheckScopes(ctx context.Context, tok pat.Token, required ...str
 		Kind:      tok.Kind(),
 		ExpiresAt: f.expires,
 	}
+	if rep.ExpiresAt.IsZero() {
+		// The token's own expiry: an App token's expires_at, a long
+		// installation token's exp claim.
+		rep.ExpiresAt = tok.ExpiresAt()
+	}
 	if f.scopes != nil {
 		rep.Scopes = append([]string{}, f.scopes...)
 	}

@@ -88,6 +88,7 @@ type AzureServer struct {
 	faults faults
 	// hostile is the mode SetHostile sets (hostile.go).
 	hostile hostile
+	entra   azEntraState // Entra ID tokens, global PATs: azure_entra.go
 }
 
 type azOrg struct {
@@ -189,6 +190,15 @@ func (s *AzureServer) orgLocked(name string) *azOrg {
 // AddToken registers secret (any string: the fake does not check formats,
 // like Azure DevOps Server) with what it grants.
 func (s *AzureServer) AddToken(secret string, tok AzureToken) {
+	t := newAzTok(secret, tok)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokens[secret] = t
+}
+
+// newAzTok returns the server's copy of tok for secret, its ID and scopes
+// filled in.
+func newAzTok(secret string, tok AzureToken) *azTok {
 	t := &azTok{AzureToken: tok, scopes: map[string]bool{}}
 	t.Scopes = append([]string(nil), tok.Scopes...)
 	t.Orgs = append([]string(nil), tok.Orgs...)
@@ -212,9 +222,7 @@ func (s *AzureServer) AddToken(secret string, tok AzureToken) {
 	for _, sc := range tok.Scopes {
 		azGrant(t.scopes, strings.ToLower(strings.TrimSpace(sc)))
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.tokens[secret] = t
+	return t
 }
 
 // AddRepo creates a bare repository with one commit on main holding files
@@ -412,6 +420,9 @@ func (s *AzureServer) route(w http.ResponseWriter, r *http.Request) {
 		s.serveGit(w, r, q, route)
 		return
 	}
+	if s.serveDiscovery(w, r, q) {
+		return
+	}
 	s.serveAPI(w, r, q, route)
 }
 
@@ -565,6 +576,9 @@ const (
 )
 
 func (s *AzureServer) authenticate(r *http.Request, org *azOrg) (*azTok, authResult) {
+	if t, res, ok := s.entraAuth(r, org); ok {
+		return t, res
+	}
 	if r.Header.Get("Authorization") == "" {
 		return nil, authNone
 	}
@@ -578,7 +592,7 @@ func (s *AzureServer) authenticate(r *http.Request, org *azOrg) (*azTok, authRes
 	switch {
 	case t == nil || t.Revoked:
 		return nil, authBad
-	case t.Expired:
+	case t.Expired || s.globalRetired(t):
 		return t, authExpired
 	case !t.validFor(org.name):
 		return t, authWrongOrg
@@ -637,7 +651,7 @@ func (s *AzureServer) serveAPI(w http.ResponseWriter, r *http.Request, q *azReq,
 			s.signInPage(w)
 			return
 		}
-		s.unauthorized(w, q.org, azExpiredMessage, "AccessCheckException", true)
+		s.unauthorized(w, q.org, s.expiredMessage(tok), "AccessCheckException", true)
 		return
 	case res == authWrongOrg:
 		s.unauthorized(w, q.org, azTF400813(tok.ID), "UnauthorizedRequestException", false)
@@ -1076,7 +1090,7 @@ func (s *AzureServer) serveGit(w http.ResponseWriter, r *http.Request, q *azReq,
 	switch res {
 	case authOK:
 	case authExpired:
-		s.gitUnauthorized(w, q.org, azExpiredMessage)
+		s.gitUnauthorized(w, q.org, s.expiredMessage(tok))
 		return
 	case authWrongOrg:
 		s.gitUnauthorized(w, q.org, azTF400813(tok.ID))

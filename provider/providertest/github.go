@@ -92,6 +92,8 @@ type GitHubToken struct {
 	Repos map[string]Access
 	// RateLimit makes every REST request of the token rate limited.
 	RateLimit RateLimitMode
+
+	noContents bool // a minted installation token without the contents permission
 }
 
 // GitHubServer is a fake GitHub Enterprise Server on a loopback port: a REST
@@ -137,6 +139,7 @@ type GitHubServer struct {
 
 	clock     func() time.Time         // nil: time.Now (SetClock)
 	revokeUse map[string]*revokeWindow // revocation requests per client IP
+	app       ghAppState               // GitHub Apps: github_app.go
 }
 
 // NewGitHubServer starts a fake GitHub on 127.0.0.1 with an unused port. Its
@@ -295,6 +298,9 @@ func (s *GitHubServer) route(w http.ResponseWriter, r *http.Request) {
 		if p == "" {
 			p = "/"
 		}
+		if s.serveApp(w, r, p) {
+			return
+		}
 		s.serveREST(w, r, p)
 		return
 	}
@@ -315,6 +321,9 @@ const (
 
 // ghRESTRoute names a REST request for the counters.
 func ghRESTRoute(method, p string) string {
+	if route, ok := ghAppRoute(method, p); ok {
+		return route
+	}
 	segs := strings.Split(strings.Trim(p, "/"), "/")
 	switch {
 	case method == http.MethodGet && (p == "/" || p == "/user" || p == "/rate_limit" || p == "/installation/repositories"):
@@ -345,10 +354,8 @@ func (s *GitHubServer) restAuth(r *http.Request) (secret string, tok *GitHubToke
 	if secret == "" {
 		return "", nil, false
 	}
-	s.mu.Lock()
-	t := s.tokens[secret]
-	s.mu.Unlock()
-	if t == nil || t.Revoked || ghExpired(t.Expiration) {
+	t := s.token(secret)
+	if t == nil {
 		return "", nil, false
 	}
 	return secret, t, false
@@ -705,10 +712,8 @@ func (s *GitHubServer) gitAuth(r *http.Request) (*GitHubToken, pat.Kind) {
 	if !ok || user == "" || secret == "" {
 		return nil, pat.Unknown
 	}
-	s.mu.Lock()
-	t := s.tokens[secret]
-	s.mu.Unlock()
-	if t == nil || t.Revoked || ghExpired(t.Expiration) {
+	t := s.token(secret)
+	if t == nil {
 		return nil, pat.Unknown
 	}
 	if strings.EqualFold(user, "x-access-token") || (t.Login != "" && strings.EqualFold(user, t.Login)) {
@@ -751,7 +756,7 @@ func (s *GitHubServer) serveGit(w http.ResponseWriter, r *http.Request) {
 		ghGitText(w, http.StatusNotFound, ghGitNotFound)
 		return
 	}
-	if write && access < AccessWrite {
+	if (write && access < AccessWrite) || tok.noContents {
 		ghGitText(w, http.StatusForbidden, ghPushDenied(tok, kind, owner, name))
 		return
 	}

@@ -30,8 +30,9 @@ type revokeWindow struct {
 }
 
 // SetClock makes the server read the time from now (nil: the real clock),
-// so tests can move past a rate-limit window without sleeping. It applies
-// to the revocation API's hourly limit.
+// so tests can move past an expiry or a rate-limit window without sleeping:
+// it judges App JWTs, times installation tokens and counts the revocation
+// API's hourly limit.
 func (s *GitHubServer) SetClock(now func() time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -40,12 +41,8 @@ func (s *GitHubServer) SetClock(now func() time.Time) {
 
 func (s *GitHubServer) now() time.Time {
 	s.mu.Lock()
-	c := s.clock
-	s.mu.Unlock()
-	if c == nil {
-		return time.Now()
-	}
-	return c()
+	defer s.mu.Unlock()
+	return s.nowLocked()
 }
 
 // Revoked reports whether secret has been revoked (by the revocation API or
