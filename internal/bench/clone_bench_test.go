@@ -27,7 +27,7 @@ import (
 // Environment of the test binary re-run as a child that clones once with
 // go-git, so that its peak RSS can be read like git's.
 const (
-	envChild      = "PATGIT_BENCH_CHILD" // "go-git" or "patgit"
+	envChild      = "PATGIT_BENCH_CHILD" // "go-git", "patgit" or "patgit-clonecli"
 	envChildURL   = "PATGIT_BENCH_URL"
 	envChildDir   = "PATGIT_BENCH_DIR"
 	envChildBase  = "PATGIT_BENCH_BASEURL"
@@ -53,7 +53,7 @@ func childMain() int {
 	return 0
 }
 
-// cloner clones one repository of the fake GitHub in the four ways compared.
+// cloner clones one repository of the fake GitHub in the five ways compared.
 type cloner struct {
 	url    string
 	secret string
@@ -62,18 +62,26 @@ type cloner struct {
 	base   string // the fake's URL (for the child)
 }
 
-// Clone paths. The anchors are go-git (for patgit) and git (for patgit-cli).
+// Clone paths. The anchors are go-git (for gitauth.Clone) and git (for
+// gitauth.CloneCLI and gitauth.Command).
 const (
-	pathGoGit     = "go-git"
-	pathPatgit    = "patgit"
-	pathGit       = "git"
-	pathPatgitCLI = "patgit-cli"
+	pathGoGit    = "go-git"
+	pathPatgit   = "patgit"          // gitauth.Clone
+	pathCloneCLI = "patgit-clonecli" // gitauth.CloneCLI
+	pathGit      = "git"
+	pathCommand  = "patgit-command" // git clone run by gitauth.Command
 )
 
-var clonePaths = []string{pathGoGit, pathPatgit, pathGit, pathPatgitCLI}
+var clonePaths = []string{pathGoGit, pathPatgit, pathCloneCLI, pathGit, pathCommand}
 
-// inProcess reports whether path clones inside this process (go-git).
-func inProcess(path string) bool { return path == pathGoGit || path == pathPatgit }
+// inProcess reports whether path clones inside this process (go-git and
+// CloneCLI, which runs git and opens its result with go-git).
+func inProcess(path string) bool {
+	return path == pathGoGit || path == pathPatgit || path == pathCloneCLI
+}
+
+// goHeap reports whether path's work is go-git's, in this process's heap.
+func goHeap(path string) bool { return path == pathGoGit || path == pathPatgit }
 
 // run clones into dir the way path says, in this process for go-git paths.
 func (c *cloner) run(ctx context.Context, path, dir string) error {
@@ -87,6 +95,9 @@ func (c *cloner) run(ctx context.Context, path, dir string) error {
 		return err
 	case pathPatgit:
 		_, err := gitauth.Clone(ctx, c.url, dir, c.opts, &git.CloneOptions{Depth: c.depth})
+		return err
+	case pathCloneCLI:
+		_, err := gitauth.CloneCLI(ctx, c.url, dir, c.opts, &git.CloneOptions{Depth: c.depth})
 		return err
 	}
 	cmd, err := c.command(ctx, path, dir)
@@ -111,9 +122,9 @@ func (c *cloner) command(ctx context.Context, path, dir string) (*exec.Cmd, erro
 	case pathGit:
 		header := "http.extraHeader=Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(ghLogin+":"+c.secret))
 		return exec.CommandContext(ctx, "git", append([]string{"-c", header}, args...)...), nil
-	case pathPatgitCLI:
+	case pathCommand:
 		return gitauth.Command(ctx, c.url, c.opts, args...)
-	case pathGoGit, pathPatgit:
+	case pathGoGit, pathPatgit, pathCloneCLI:
 		exe, err := os.Executable()
 		if err != nil {
 			return nil, err
@@ -132,6 +143,11 @@ func (c *cloner) command(ctx context.Context, path, dir string) (*exec.Cmd, erro
 // every millisecond from /proc. The rusage wait4 returns cannot serve: Go
 // starts children with vfork, so a child's ru_maxrss starts at this
 // process's own peak.
+//
+// For CloneCLI, whose caller is a Go program that exists before and after
+// the clone, the figure is what the clone adds: git's processes plus the
+// growth of the caller's own memory from the moment git starts (its Go
+// runtime before then is the caller's, not the clone's).
 func (c *cloner) peakRSS(path, dir string) (int64, error) {
 	cmd, err := c.command(background, path, dir)
 	if err != nil {
@@ -148,8 +164,19 @@ func (c *cloner) peakRSS(path, dir string) (int64, error) {
 		var top int64
 		t := time.NewTicker(time.Millisecond)
 		defer t.Stop()
+		var base int64 = -1
 		for {
-			top = max(top, treeRSS(cmd.Process.Pid))
+			if path == pathCloneCLI {
+				own := procRSS(cmd.Process.Pid)
+				if kids := treeRSS(cmd.Process.Pid) - own; kids > 0 {
+					if base < 0 {
+						base = own
+					}
+					top = max(top, kids+max(0, own-base))
+				}
+			} else {
+				top = max(top, treeRSS(cmd.Process.Pid))
+			}
 			select {
 			case <-done:
 				peak <- top
@@ -170,13 +197,7 @@ func (c *cloner) peakRSS(path, dir string) (int64, error) {
 // treeRSS returns the resident bytes of pid and its descendants, 0 when
 // /proc does not have them.
 func treeRSS(pid int) int64 {
-	statm, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/statm")
-	if err != nil {
-		return 0
-	}
-	var size, resident int64
-	fmt.Sscan(string(statm), &size, &resident)
-	total := resident * int64(os.Getpagesize())
+	total := procRSS(pid)
 	tasks, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
 	for _, task := range tasks {
 		kids, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + task.Name() + "/children")
@@ -187,6 +208,18 @@ func treeRSS(pid int) int64 {
 		}
 	}
 	return total
+}
+
+// procRSS returns the resident bytes of pid alone, 0 when /proc does not
+// have it.
+func procRSS(pid int) int64 {
+	statm, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/statm")
+	if err != nil {
+		return 0
+	}
+	var size, resident int64
+	fmt.Sscan(string(statm), &size, &resident)
+	return resident * int64(os.Getpagesize())
 }
 
 // heapPeak runs f while sampling the Go heap every millisecond and returns
@@ -223,12 +256,14 @@ func heapPeak(f func() error) (uint64, error) {
 }
 
 // BenchmarkClone clones the small repository (and, with
-// PATGIT_BENCH_LARGE=1, the large one) with full history and shallow
-// (depth 1), four ways: go-git PlainClone, gitauth.Clone, plain git clone
-// with an Authorization header, and gitauth.Command's git clone.
+// PATGIT_BENCH_LARGE=1, the two large ones: "history", real sources with a
+// long history of edits, and "blobs", a few commits of big incompressible
+// files) with full history and shallow (depth 1), five ways: go-git
+// PlainClone, gitauth.Clone, gitauth.CloneCLI, plain git clone with an
+// Authorization header, and gitauth.Command's git clone.
 //
 // Each iteration clones once each way, in an order that rotates, so that
-// all four see the same load on a shared machine; ns/op is the sum. Each
+// all five see the same load on a shared machine; ns/op is the sum. Each
 // path's figures are metrics named "PATH:UNIT": ns/op the wall time of one
 // clone; peak-RSS-MB the peak resident memory of a process tree doing one
 // clone (go-git paths: this test binary re-run as a child that clones once;
@@ -248,11 +283,17 @@ func BenchmarkClone(b *testing.B) {
 	sizes := []size{{"small", ghSmall, 0}}
 	if os.Getenv(EnvLarge) == "1" {
 		start := time.Now()
-		mb := e.addLarge(b)
-		// A line for benchreport, which quotes it under the clone table.
-		fmt.Fprintf(os.Stderr, "bench-note: the large repository (%d commits, %d files at its head) was generated in %v; its pack is %.1f MB\n",
-			largeCommits+1, largeTextFiles+largeSlots, time.Since(start).Round(100*time.Millisecond), mb)
-		sizes = append(sizes, size{"large", ghLarge, mb})
+		mb := e.addGenerated(b, ghHistory, generateHistory)
+		objects, files := repoCounts(b, e.srv.RepoDir(ghOwner, ghHistory))
+		// Lines for benchreport, which quotes them under the clone table.
+		fmt.Fprintf(os.Stderr, "bench-note: the history repository (%d commits of edits to the %s sources, %d files at its head, %d objects, most of them deltas) was generated in %v; its pack is %.1f MB\n",
+			historyCommits+1, runtime.Version(), files, objects, time.Since(start).Round(100*time.Millisecond), mb)
+		start = time.Now()
+		mb2 := e.addGenerated(b, ghLarge, generateLarge)
+		objects, files = repoCounts(b, e.srv.RepoDir(ghOwner, ghLarge))
+		fmt.Fprintf(os.Stderr, "bench-note: the blobs repository (%d commits, %d files at its head, %d objects, 512 KiB random blobs) was generated in %v; its pack is %.1f MB\n",
+			largeCommits+1, files, objects, time.Since(start).Round(100*time.Millisecond), mb2)
+		sizes = append(sizes, size{"history", ghHistory, mb}, size{"blobs", ghLarge, mb2})
 	}
 	for _, sz := range sizes {
 		for _, depth := range []struct {
@@ -287,14 +328,16 @@ func benchClone(b *testing.B, e *ghEnv, repo string, packMB float64, depth int) 
 		mustCheck(b, err)
 		stats[i].rss = uint64(rss)
 		clean()
-		if inProcess(path) {
+		if goHeap(path) {
 			runtime.GC()
 			stats[i].heap, err = heapPeak(func() error { return c.run(background, path, scratch) })
 			mustCheck(b, err)
 			clean()
 		}
-		mustCheck(b, c.run(background, path, scratch))
-		clean()
+		if packMB == 0 { // the large repositories' memory clones warm up enough
+			mustCheck(b, c.run(background, path, scratch))
+			clean()
+		}
 	}
 	runtime.GC()
 
@@ -311,7 +354,7 @@ func benchClone(b *testing.B, e *ghEnv, repo string, packMB float64, depth int) 
 			b.StopTimer()
 			stats[i].requests += e.srv.TotalRequests()
 			clean()
-			if inProcess(clonePaths[i]) {
+			if goHeap(clonePaths[i]) {
 				runtime.GC() // each clone starts from the same heap
 			}
 			b.StartTimer()
@@ -322,7 +365,7 @@ func benchClone(b *testing.B, e *ghEnv, repo string, packMB float64, depth int) 
 		b.ReportMetric(float64(stats[i].wall.Nanoseconds())/float64(n), path+":ns/op")
 		b.ReportMetric(float64(stats[i].requests)/float64(n), path+":requests/op")
 		b.ReportMetric(float64(stats[i].rss)/1e6, path+":peak-RSS-MB")
-		if inProcess(path) {
+		if goHeap(path) {
 			b.ReportMetric(float64(stats[i].heap)/1e6, path+":peak-heap-MB")
 		}
 	}

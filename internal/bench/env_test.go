@@ -19,7 +19,8 @@ const EnvLarge = "PATGIT_BENCH_LARGE"
 const (
 	ghOwner   = "bench"
 	ghSmall   = "small"
-	ghLarge   = "large"
+	ghLarge   = "large"   // the big-blob shape
+	ghHistory = "history" // the realistic shape
 	ghLogin   = "octocat"
 	azOrg     = "contoso"
 	azProject = "Fabrikam"
@@ -78,8 +79,9 @@ func newGitHub(tb testing.TB) *ghEnv {
 		Login:  ghLogin,
 		Scopes: []string{"repo", "read:org", "workflow"},
 		Repos: map[string]providertest.Access{
-			ghOwner + "/" + ghSmall: providertest.AccessRead,
-			ghOwner + "/" + ghLarge: providertest.AccessRead,
+			ghOwner + "/" + ghSmall:   providertest.AccessRead,
+			ghOwner + "/" + ghLarge:   providertest.AccessRead,
+			ghOwner + "/" + ghHistory: providertest.AccessRead,
 		},
 	})
 	if e.tok, err = pat.New(e.secret); err != nil {
