@@ -7,7 +7,7 @@
 // Run it from the module root:
 //
 //	go run ./internal/cmd/benchreport            # small repository only, a few minutes
-//	go run ./internal/cmd/benchreport -large     # adds the ~100 MB repository
+//	go run ./internal/cmd/benchreport -large     # adds the two large repositories (realistic history, big blobs)
 //	go run ./internal/cmd/benchreport -out /dev/stdout
 package main
 
@@ -29,7 +29,7 @@ import (
 // pkg is the package holding the comparative benchmarks.
 const pkg = "./internal/bench/"
 
-// envLarge opts the benchmark package in to the large repository.
+// envLarge opts the benchmark package in to the large repositories.
 const envLarge = "PATGIT_BENCH_LARGE"
 
 // run is one `go test` invocation.
@@ -40,11 +40,11 @@ type run struct {
 }
 
 func main() {
-	large := flag.Bool("large", false, "also clone the generated ~100 MB repository (adds minutes)")
+	large := flag.Bool("large", false, "also clone the two generated large repositories (adds many minutes)")
 	out := flag.String("out", "BENCHMARKS.md", "file to write")
 	benchtime := flag.String("benchtime", "1s", "-benchtime of the check and parsing benchmarks")
 	cloneSmall := flag.Int("small-clones", 20, "clones per path of the small repository")
-	cloneLarge := flag.Int("large-clones", 3, "clones per path of the large repository")
+	cloneLarge := flag.Int("large-clones", 3, "clones per path of each large repository")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: go run ./internal/cmd/benchreport [-large] [-out BENCHMARKS.md]\n\n")
 		flag.PrintDefaults()
@@ -67,8 +67,8 @@ func main() {
 			"-benchmem", "-count", "1", "-benchtime", fmt.Sprintf("%dx", *cloneSmall), "-timeout", "30m", pkg}},
 	}
 	if *large {
-		runs = append(runs, run{name: "clone, large repository", env: []string{envLarge + "=1"},
-			args: []string{"test", "-run", "^$", "-bench", "^BenchmarkClone$/^large$",
+		runs = append(runs, run{name: "clone, large repositories", env: []string{envLarge + "=1"},
+			args: []string{"test", "-run", "^$", "-bench", "^BenchmarkClone$/^(history|blobs)$",
 				"-benchmem", "-count", "1", "-benchtime", fmt.Sprintf("%dx", *cloneLarge), "-timeout", "120m", pkg}})
 	}
 

@@ -115,3 +115,27 @@ func TestRerunCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestReportCloneCLIBudgets(t *testing.T) {
+	out := `BenchmarkClone/history/full-2 	3	 650 ns/op	 100 git:ns/op	 20 git:peak-RSS-MB	 300 go-git:ns/op	 100 go-git:peak-RSS-MB	 105 patgit-clonecli:ns/op	 21 patgit-clonecli:peak-RSS-MB
+BenchmarkClone/history/shallow-2 	3	 650 ns/op	 100 git:ns/op	 20 git:peak-RSS-MB	 150 go-git:ns/op	 100 go-git:peak-RSS-MB	 120 patgit-clonecli:ns/op	 21 patgit-clonecli:peak-RSS-MB
+`
+	results, _, err := parseOutput(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	(&report{results: results}).write(&buf)
+	md := buf.String()
+	for _, want := range []string{
+		"| `gitauth.CloneCLI` within 1.10× of plain git, wall time and peak RSS (history/full) | wall time ×1.05, peak RSS ×1.05 of git's | holds | benchmark only |",
+		"| `gitauth.CloneCLI` at least 2× faster than go-git on a real history (history/full) | 2.86× faster than go-git; peak RSS ×0.21 of go-git's | holds |",
+		"(history/shallow) | wall time ×1.20, peak RSS ×1.05 of git's | **misses** |",
+		"(history/shallow) | 1.25× faster than go-git; peak RSS ×0.21 of go-git's | **misses** |",
+		"| history/full | patgit-clonecli | 105 ns | 21.0 | — | — | ×0.35 | ×1.05 | ×0.21 | ×1.05 |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q:\n%s", want, md)
+		}
+	}
+}
