@@ -110,7 +110,7 @@ func TestRerunCommand(t *testing.T) {
 		{true, "x.md", "2s", 5, 4, "go run ./internal/cmd/benchreport -large -benchtime 2s -small-clones 5 -large-clones 4 -out x.md"},
 	}
 	for _, tt := range tests {
-		if got := rerunCommand(tt.large, tt.out, tt.bt, tt.small, tt.largeN); got != tt.want {
+		if got := rerunCommand(tt.large, tt.out, tt.bt, tt.small, tt.largeN, nil); got != tt.want {
 			t.Errorf("rerunCommand = %q, want %q", got, tt.want)
 		}
 	}
@@ -137,5 +137,21 @@ BenchmarkClone/history/shallow-2 	3	 650 ns/op	 100 git:ns/op	 20 git:peak-RSS-M
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q:\n%s", want, md)
 		}
+	}
+}
+
+func TestRoundTrips(t *testing.T) {
+	out := "=== RUN   TestBudgetCommandRequests\n    command_test.go:174: command-requests: git version 2.39.5 | 3 | 4 | 1 | get, store\n--- PASS\n"
+	rows := parseRoundTrips(out)
+	if len(rows) != 1 || rows[0][0] != "git version 2.39.5" || rows[0][4] != "get, store" {
+		t.Fatalf("parseRoundTrips = %q", rows)
+	}
+	var buf bytes.Buffer
+	(&report{roundTrips: rows}).write(&buf)
+	if want := "| git version 2.39.5 | 3 | 4 | 1 | get, store |"; !strings.Contains(buf.String(), want) {
+		t.Errorf("report lacks %q", want)
+	}
+	if got := rerunCommand(true, "BENCHMARKS.md", "1s", 20, 3, []string{"/opt/git/bin"}); got != "go run ./internal/cmd/benchreport -large -git /opt/git/bin" {
+		t.Errorf("rerunCommand = %q", got)
 	}
 }

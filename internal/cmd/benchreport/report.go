@@ -114,6 +114,7 @@ type report struct {
 	logs              []string
 	raw               []string
 	budgetTests       []testResult
+	roundTrips        [][]string // rows of TestBudgetCommandRequests, one per git
 	budgetTestsFailed bool
 }
 
@@ -163,10 +164,34 @@ func (r *report) write(w io.Writer) {
 	r.writeBudgets(w)
 	for _, g := range groups {
 		r.writeGroup(w, g)
+		if g.Bench == "Clone" {
+			r.writeRoundTrips(w)
+		}
 	}
 
 	fmt.Fprintf(w, "## Raw output\n\n<details><summary>go test -bench lines of this run</summary>\n\n```\n%s\n```\n\n</details>\n",
 		strings.Join(r.raw, "\n"))
+}
+
+// writeRoundTrips writes the table of Command's requests per clone, one
+// row per git measured.
+func (r *report) writeRoundTrips(w io.Writer) {
+	if len(r.roundTrips) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "## gitauth.Command: requests per clone by git version\n\n")
+	fmt.Fprintf(w, "One `git clone` of the small repository through `gitauth.Command` against plain git with an "+
+		"`http.extraHeader` Authorization header, counted by a recording proxy in front of the fake GitHub "+
+		"(`TestBudgetCommandRequests`, run once per git). git before 2.46 asks a credential helper only after a 401, "+
+		"one round trip more; from 2.46, the `http.<remote>.proactiveAuth=basic` that `Command` sets makes the first "+
+		"request carry the credentials. Helper runs are read from `GIT_TRACE`: each is one `sh` running a shell "+
+		"function, and git runs every helper again with `store` after a successful request unless the password "+
+		"has expired (credential.c), so that second run cannot be configured away; `store` returns at once.\n\n")
+	fmt.Fprintf(w, "| git | plain git requests | Command requests | sent without credentials (401) | helper runs |\n|---|---|---|---|---|\n")
+	for _, row := range r.roundTrips {
+		fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
+	}
+	fmt.Fprintln(w)
 }
 
 // budget is one line of the budget table.
