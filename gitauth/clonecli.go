@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"os/exec"
+	"path"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -151,7 +153,7 @@ func CloneCLI(ctx context.Context, rawURL, dir string, opts Options, clone *git.
 		if errors.Is(runErr, exec.ErrNotFound) {
 			return nil, ErrGitNotFound
 		}
-		return nil, t.cliError(out.text(), runErr, opts)
+		return nil, t.cliError(out.text(), runErr, dir, opts)
 	}
 	repo, err := git.PlainOpen(dir)
 	if err != nil {
@@ -324,6 +326,8 @@ var (
 	cliStatus = regexp.MustCompile(`The requested URL returned error: ([0-9]{3})`)
 	// git's "fatal: clone of 'URL' into submodule path 'PATH' failed".
 	cliSubmodule = regexp.MustCompile(`clone of '([^'\n]*)' into submodule path '([^'\n]*)' failed`)
+	// git's "Failed to recurse into submodule path 'PATH'".
+	cliRecurse = regexp.MustCompile(`Failed to recurse into submodule path '([^'\n]*)'`)
 	// git's "fatal: repository 'URL' not found".
 	cliNotFound = regexp.MustCompile(`repository '[^'\n]*' not found`)
 )
@@ -332,7 +336,7 @@ var (
 // *RemoteError for a refusal, a *SubmoduleError when a submodule failed,
 // else git's own last fatal line. Everything from git's output is scrubbed
 // and cut to one line.
-func (t *target) cliError(stderr string, runErr error, opts Options) error {
+func (t *target) cliError(stderr string, runErr error, dir string, opts Options) error {
 	if m := cliSubmodule.FindStringSubmatch(stderr); m != nil {
 		subURL := submoduleURL(m[1], t.remote)
 		st := submoduleTarget(subURL, t, opts)
@@ -340,7 +344,23 @@ func (t *target) cliError(stderr string, runErr error, opts Options) error {
 		if re := st.cliRefusal(stderr); re != nil {
 			err = re
 		}
-		return &SubmoduleError{Path: t.detail(m[2]), URL: t.detail(subURL), Super: t.remote, Err: err}
+		// git names the submodule by its absolute path, or (some
+		// versions) by its path in its own superproject, after which each
+		// enclosing level says "Failed to recurse into submodule path",
+		// innermost first.
+		p := m[2]
+		if filepath.IsAbs(p) {
+			if top, err := filepath.Abs(dir); err == nil {
+				if rel, err := filepath.Rel(top, p); err == nil {
+					p = filepath.ToSlash(rel)
+				}
+			}
+		} else {
+			for _, r := range cliRecurse.FindAllStringSubmatch(stderr, -1) {
+				p = path.Join(r[1], p)
+			}
+		}
+		return &SubmoduleError{Path: t.detail(p), URL: t.detail(subURL), Super: t.remote, Err: err}
 	}
 	if re := t.cliRefusal(stderr); re != nil {
 		return re

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -146,7 +147,10 @@ func stateOf(t *testing.T, repo *git.Repository, dir string) cloneState {
 			return err
 		}
 		if d.Name() == ".git" {
-			return filepath.SkipDir
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil // a submodule's gitfile
 		}
 		if d.IsDir() {
 			return nil
@@ -486,4 +490,131 @@ func TestCloneCLINoGit(t *testing.T) {
 
 func containsAll(s string, parts []string) bool {
 	return !slices.ContainsFunc(parts, func(p string) bool { return !strings.Contains(s, p) })
+}
+
+// sameHostSubmodule gives the fixture's GitHub repository a submodule "lib"
+// on the same host that the read token may fetch.
+func (f *fixture) sameHostSubmodule(t *testing.T) {
+	t.Helper()
+	if err := f.gh.AddRepo(ghOwner, "lib", map[string]string{"lib.go": "package lib\n"}); err != nil {
+		t.Fatal(err)
+	}
+	f.gh.AddToken(f.ghRead, providertest.GitHubToken{Login: ghLogin, Scopes: []string{"repo"}, Repos: map[string]providertest.Access{
+		ghOwner + "/" + ghName: providertest.AccessRead, ghOwner + "/lib": providertest.AccessRead,
+	}})
+	out, err := exec.Command("git", "--git-dir", f.gh.RepoDir(ghOwner, "lib"), "rev-parse", "main").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addSubmodule(t, f.gh.RepoDir(ghOwner, ghName), "../lib.git", strings.TrimSpace(string(out)))
+}
+
+func TestCloneCLISubmodules(t *testing.T) {
+	f := newFixture(t)
+	isolateGit(t)
+	f.sameHostSubmodule(t)
+	for _, shallow := range []bool{false, true} {
+		co := &git.CloneOptions{RecurseSubmodules: git.DefaultSubmoduleRecursionDepth, ShallowSubmodules: shallow}
+		dirGo, dirCLI := filepath.Join(t.TempDir(), "go"), filepath.Join(t.TempDir(), "cli")
+		want, err := Clone(context.Background(), f.ghURL, dirGo, f.opts(t, "github", f.ghRead), co)
+		if err != nil {
+			t.Fatalf("Clone: %v", err)
+		}
+		got, err := CloneCLI(context.Background(), f.ghURL, dirCLI, f.opts(t, "github", f.ghRead), co)
+		if err != nil {
+			noSecret(t, err, f.secrets()...)
+			t.Fatalf("CloneCLI: %v", err)
+		}
+		ws, gs := stateOf(t, want, dirGo), stateOf(t, got, dirCLI)
+		if !reflect.DeepEqual(gs, ws) {
+			t.Errorf("shallow %v: CloneCLI's clone differs from Clone's:\n got %+v\nwant %+v", shallow, gs, ws)
+		}
+		if _, ok := gs.Files["lib/lib.go"]; !ok {
+			t.Errorf("submodule not checked out: %v", gs.Files)
+		}
+		cfg := readFile(t, filepath.Join(dirCLI, ".git", "modules", "lib", "config"))
+		if strings.Contains(cfg, f.ghRead) || strings.Contains(cfg, "helper") {
+			t.Errorf("the submodule's config holds credentials:\n%s", cfg)
+		}
+	}
+}
+
+func TestCloneCLISubmoduleOnOtherHostGetsNoToken(t *testing.T) {
+	f := newFixture(t)
+	isolateGit(t)
+	rec, err := providertest.NewRecorder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	addSubmodule(t, f.gh.RepoDir(ghOwner, ghName), rec.OtherURL+"/evil/lib.git", "1111111111111111111111111111111111111111")
+	dir := filepath.Join(t.TempDir(), "c")
+	_, err = CloneCLI(context.Background(), f.ghURL, dir, f.opts(t, "github", f.ghRead), &git.CloneOptions{RecurseSubmodules: git.DefaultSubmoduleRecursionDepth})
+	noSecret(t, err, f.secrets()...)
+	if len(rec.Requests()) == 0 {
+		t.Fatalf("the submodule's host was never asked (clone error: %v)", err)
+	}
+	if n := rec.Credentialed(); n != 0 {
+		t.Fatalf("%d requests to the submodule's host carried credentials: %+v", n, rec.Requests())
+	}
+	var se *SubmoduleError
+	if !errors.As(err, &se) || se.Path != "lib" {
+		t.Errorf("err = %v; want a SubmoduleError for lib", err)
+	}
+}
+
+func TestCloneCLISubmoduleFailureNamesTheSubmodule(t *testing.T) {
+	for _, tc := range []struct{ name, gitmodulesURL string }{
+		{"absolute URL", ""},
+		{"relative URL", "../missing.git"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			isolateGit(t)
+			want := f.gh.URL + "/" + ghOwner + "/missing.git"
+			subURL := tc.gitmodulesURL
+			if subURL == "" {
+				subURL = want
+			}
+			addSubmodule(t, f.gh.RepoDir(ghOwner, ghName), subURL, "1111111111111111111111111111111111111111")
+			dir := filepath.Join(t.TempDir(), "c")
+			_, err := CloneCLI(context.Background(), f.ghURL, dir, f.opts(t, "github", f.ghRead), &git.CloneOptions{RecurseSubmodules: git.DefaultSubmoduleRecursionDepth})
+			noSecret(t, err, f.secrets()...)
+			var se *SubmoduleError
+			if !errors.As(err, &se) || se.Path != "lib" || se.URL != want || se.Super != f.ghURL {
+				t.Fatalf("err = %#v (%v); want a SubmoduleError for lib at %s", err, err, want)
+			}
+			var re *RemoteError
+			if !errors.As(err, &re) || re.Remote != want || re.Repo != ghOwner+"/missing" || !errors.Is(err, ErrRepoNotFound) {
+				t.Errorf("err = %v; want a RemoteError for %s matching ErrRepoNotFound", err, want)
+			}
+			if _, serr := os.Stat(dir); !os.IsNotExist(serr) {
+				t.Errorf("a failed clone left %s behind", dir)
+			}
+		})
+	}
+}
+
+func TestCloneCLINestedSubmoduleFailure(t *testing.T) {
+	f := newFixture(t)
+	isolateGit(t)
+	if err := f.gh.AddRepo(ghOwner, "lib", map[string]string{"lib.go": "package lib\n"}); err != nil {
+		t.Fatal(err)
+	}
+	f.gh.AddToken(f.ghRead, providertest.GitHubToken{Login: ghLogin, Scopes: []string{"repo"}, Repos: map[string]providertest.Access{
+		ghOwner + "/" + ghName: providertest.AccessRead, ghOwner + "/lib": providertest.AccessRead,
+	}})
+	libDir := f.gh.RepoDir(ghOwner, "lib")
+	addSubmodule(t, libDir, "../missing.git", "1111111111111111111111111111111111111111")
+	out, err := exec.Command("git", "--git-dir", libDir, "rev-parse", "main").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addSubmodule(t, f.gh.RepoDir(ghOwner, ghName), "../lib.git", strings.TrimSpace(string(out)))
+	_, err = CloneCLI(context.Background(), f.ghURL, filepath.Join(t.TempDir(), "c"), f.opts(t, "github", f.ghRead), &git.CloneOptions{RecurseSubmodules: git.DefaultSubmoduleRecursionDepth})
+	noSecret(t, err, f.secrets()...)
+	var se *SubmoduleError
+	if !errors.As(err, &se) || se.Path != "lib/lib" || se.URL != f.gh.URL+"/"+ghOwner+"/missing.git" || !errors.Is(err, ErrRepoNotFound) {
+		t.Errorf("err = %v; want a SubmoduleError for lib/lib at %s/%s/missing.git matching ErrRepoNotFound", err, f.gh.URL, ghOwner)
+	}
 }
