@@ -148,15 +148,19 @@ func (c *cloner) command(ctx context.Context, path, dir string) (*exec.Cmd, erro
 // the clone, the figure is what the clone adds: git's processes plus the
 // growth of the caller's own memory from the moment git starts (its Go
 // runtime before then is the caller's, not the clone's).
-func (c *cloner) peakRSS(path, dir string) (int64, error) {
+//
+// It also returns the CPU time (user and system) of the tree: git reaps its
+// helpers and the Go child reaps git, so the child's rusage covers them all.
+// Unlike wall time, it hardly depends on the machine's load.
+func (c *cloner) peakRSS(path, dir string) (int64, time.Duration, error) {
 	cmd, err := c.command(background, path, dir)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	done := make(chan struct{})
 	peak := make(chan int64)
@@ -189,9 +193,9 @@ func (c *cloner) peakRSS(path, dir string) (int64, error) {
 	close(done)
 	top := <-peak
 	if err != nil {
-		return 0, fmt.Errorf("%s clone: %w: %s", path, err, out.Bytes())
+		return 0, 0, fmt.Errorf("%s clone: %w: %s", path, err, out.Bytes())
 	}
-	return top, nil
+	return top, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
 }
 
 // treeRSS returns the resident bytes of pid and its descendants, 0 when
@@ -265,7 +269,8 @@ func heapPeak(f func() error) (uint64, error) {
 // Each iteration clones once each way, in an order that rotates, so that
 // all five see the same load on a shared machine; ns/op is the sum. Each
 // path's figures are metrics named "PATH:UNIT": ns/op the wall time of one
-// clone; peak-RSS-MB the peak resident memory of a process tree doing one
+// clone; cpu-ns/op its CPU time (user and system, of every process of the
+// clone, measured on the memory clone); peak-RSS-MB the peak resident memory of a process tree doing one
 // clone (go-git paths: this test binary re-run as a child that clones once;
 // git: git and its helpers); peak-heap-MB (go-git paths) the largest growth
 // of the Go heap during an in-process clone; requests/op the HTTP requests
@@ -310,7 +315,7 @@ func BenchmarkClone(b *testing.B) {
 // pathStats is what benchClone learns about one clone path.
 type pathStats struct {
 	rss, heap uint64 // bytes
-	wall      time.Duration
+	wall, cpu time.Duration
 	requests  int
 }
 
@@ -324,9 +329,9 @@ func benchClone(b *testing.B, e *ghEnv, repo string, packMB float64, depth int) 
 	// slow the timed ones; then one clone each to warm up (patgit's user
 	// name look-up, connections, the page cache).
 	for i, path := range clonePaths {
-		rss, err := c.peakRSS(path, scratch)
+		rss, cpu, err := c.peakRSS(path, scratch)
 		mustCheck(b, err)
-		stats[i].rss = uint64(rss)
+		stats[i].rss, stats[i].cpu = uint64(rss), cpu
 		clean()
 		if goHeap(path) {
 			runtime.GC()
@@ -365,6 +370,7 @@ func benchClone(b *testing.B, e *ghEnv, repo string, packMB float64, depth int) 
 		b.ReportMetric(float64(stats[i].wall.Nanoseconds())/float64(n), path+":ns/op")
 		b.ReportMetric(float64(stats[i].requests)/float64(n), path+":requests/op")
 		b.ReportMetric(float64(stats[i].rss)/1e6, path+":peak-RSS-MB")
+		b.ReportMetric(float64(stats[i].cpu.Nanoseconds()), path+":cpu-ns/op")
 		if goHeap(path) {
 			b.ReportMetric(float64(stats[i].heap)/1e6, path+":peak-heap-MB")
 		}

@@ -74,11 +74,12 @@ var groups = []group{
 			"from /proc on a clone of its own (go-git paths: this test binary re-run as a child that clones once, " +
 			"Go runtime included; git: git, git-remote-http, index-pack together; `patgit-clonecli`: git's processes " +
 			"plus the growth of the calling Go process from the moment git starts, since the caller exists before and after). " +
+			"`cpu-ns/op`: the CPU time (user and system) of every process of that clone, which depends far less on the machine's load than wall time does. " +
 			"`peak-heap-MB`: the largest growth of the Go heap during an in-process go-git clone. `requests/op` counts every " +
 			"HTTP request the server saw (`gitauth`'s GitHub login look-up is cached for a minute, so long runs pay it again). " +
 			"Memory allocated per operation is left out: the fake server shares the process.",
-		Cols:    []string{"ns/op", "peak-RSS-MB", "peak-heap-MB", "requests/op"},
-		Ratios:  []string{"ns/op", "peak-RSS-MB"},
+		Cols:    []string{"ns/op", "cpu-ns/op", "peak-RSS-MB", "peak-heap-MB", "requests/op"},
+		Ratios:  []string{"ns/op", "cpu-ns/op", "peak-RSS-MB"},
 		Anchors: []string{"go-git", "git"},
 		Order:   []string{"go-git", "patgit", "patgit-clonecli", "git", "patgit-command"},
 	},
@@ -252,6 +253,9 @@ func (r *report) writeBudgets(w io.Writer) {
 		t := r.metric(cli, "ns/op") / r.metric(g, "ns/op")
 		m := r.metric(cli, "peak-RSS-MB") / r.metric(g, "peak-RSS-MB")
 		fig := fmt.Sprintf("wall time %s, peak RSS %s of git's", formatRatio(t, 1), formatRatio(m, 1))
+		if cpu := r.metric(cli, "cpu-ns/op") / r.metric(g, "cpu-ns/op"); !math.IsNaN(cpu) {
+			fig += fmt.Sprintf(" (CPU time %s)", formatRatio(cpu, 1))
+		}
 		verdict := "holds"
 		if !(t <= 1.10 && m <= 1.10) {
 			verdict = "**misses**"
@@ -261,6 +265,9 @@ func (r *report) writeBudgets(w io.Writer) {
 			speed := r.metric(gg, "ns/op") / r.metric(cli, "ns/op")
 			mem := r.metric(cli, "peak-RSS-MB") / r.metric(gg, "peak-RSS-MB")
 			fig := fmt.Sprintf("%s faster than go-git; peak RSS %s of go-git's", strconv.FormatFloat(speed, 'f', 2, 64)+"×", formatRatio(mem, 1))
+			if cpu := r.metric(gg, "cpu-ns/op") / r.metric(cli, "cpu-ns/op"); !math.IsNaN(cpu) {
+				fig += fmt.Sprintf(" (CPU time: %s less)", strconv.FormatFloat(cpu, 'f', 2, 64)+"×")
+			}
 			verdict := "holds"
 			if !(speed >= 2) {
 				verdict = "**misses**"
@@ -454,6 +461,8 @@ func short(unit string) string {
 		return "time"
 	case "peak-RSS-MB":
 		return "RSS"
+	case "cpu-ns/op":
+		return "CPU"
 	}
 	return strings.TrimSuffix(unit, "/op")
 }
