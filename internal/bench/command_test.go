@@ -182,6 +182,38 @@ func TestBudgetCommandRequests(t *testing.T) {
 	if len(helperRuns) == 0 || helperRuns[0] != "get" {
 		t.Errorf("helper runs %q; want get first", helperRuns)
 	}
+	if !proactive {
+		return
+	}
+	// Control: the same command with proactiveAuth turned off pays the 401,
+	// so the setting is what removes it.
+	cmd, err = gitauth.Command(background, repoURL, opts, "clone", "-q", repoURL, filepath.Join(root, "control"))
+	mustCheck(t, err)
+	turnedOff := false
+	for _, kv := range cmd.Env {
+		if name, value, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "GIT_CONFIG_KEY_") && strings.HasSuffix(value, ".proactiveAuth") {
+			n := strings.TrimPrefix(name, "GIT_CONFIG_KEY_")
+			for j, kv2 := range cmd.Env {
+				if strings.HasPrefix(kv2, "GIT_CONFIG_VALUE_"+n+"=") {
+					cmd.Env[j] = "GIT_CONFIG_VALUE_" + n + "=none"
+					turnedOff = true
+				}
+			}
+		}
+	}
+	if !turnedOff {
+		t.Fatal("Command sets no proactiveAuth")
+	}
+	control := run("Command without proactiveAuth", cmd)
+	unauth = 0
+	for _, x := range control {
+		if !x.auth {
+			unauth++
+		}
+	}
+	if len(control) != len(plain)+1 || unauth != 1 {
+		t.Errorf("control without proactiveAuth: %d requests, %d without credentials; want %d and 1", len(control), unauth, len(plain)+1)
+	}
 }
 
 // helperOps returns the operations (get, store, erase) of the credential
