@@ -219,8 +219,9 @@ func rerunCommand(large bool, out, benchtime string, small, largeN int, gitDirs 
 	if large && largeN != 3 {
 		args = append(args, fmt.Sprintf("-large-clones %d", largeN))
 	}
-	for _, d := range gitDirs {
-		args = append(args, "-git "+d)
+	// The directory is this machine's; the report names the git it held.
+	for range gitDirs {
+		args = append(args, "-git DIR")
 	}
 	if out != "BENCHMARKS.md" {
 		args = append(args, "-out "+out)

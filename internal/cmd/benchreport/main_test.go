@@ -152,7 +152,7 @@ func TestRoundTrips(t *testing.T) {
 	if want := "| git version 2.39.5 | 3 | 4 | 1 | get, store |"; !strings.Contains(buf.String(), want) {
 		t.Errorf("report lacks %q", want)
 	}
-	if got := rerunCommand(true, "BENCHMARKS.md", "1s", 20, 3, []string{"/opt/git/bin"}); got != "go run ./internal/cmd/benchreport -large -git /opt/git/bin" {
+	if got := rerunCommand(true, "BENCHMARKS.md", "1s", 20, 3, []string{"/opt/git/bin"}); got != "go run ./internal/cmd/benchreport -large -git DIR" {
 		t.Errorf("rerunCommand = %q", got)
 	}
 }

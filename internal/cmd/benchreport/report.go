@@ -149,6 +149,10 @@ func (r *report) write(w io.Writer) {
 		"measured in the same run, in the same process; `×0.50` is half the anchor's figure. Request counts are exact; "+
 		"times depend on the machine and its load: compare ratios, not absolute times, across machines.\n\n")
 	fmt.Fprintf(w, "Reproduce:\n\n```sh\n%s\n```\n\n", r.command)
+	if strings.Contains(r.command, "-git DIR") {
+		fmt.Fprintf(w, "`-git DIR` names a directory holding another git binary (its version is in the round-trips table) "+
+			"with which `gitauth.Command`'s requests are counted too.\n\n")
+	}
 	fmt.Fprintf(w, "Single groups: `go test -run '^$' -bench 'GitHubCheck|AzureCheck' -benchmem ./internal/bench/`; "+
 		"the large repositories are opt-in: `PATGIT_BENCH_LARGE=1 go test -run '^$' -bench 'Clone/(history|blobs)' -benchtime 3x ./internal/bench/`.\n\n")
 
