@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -140,6 +141,7 @@ func CloneCLI(ctx context.Context, rawURL, dir string, opts Options, clone *git.
 		undo()
 		return nil, err
 	}
+	cmd.Env = withoutRepoEnv(cmd.Env)
 	out := &cliOutput{progress: co.Progress, tok: r.Token}
 	cmd.Stdout = io.Discard
 	cmd.Stderr = out
@@ -161,6 +163,29 @@ func CloneCLI(ctx context.Context, rawURL, dir string, opts Options, clone *git.
 		return nil, fmt.Errorf("gitauth: clone %s: opening git's clone: %w", t.remote, err)
 	}
 	return repo, nil
+}
+
+// repoEnv are the variables that point git at a repository other than the
+// one a command finds itself (git's local_repo_env, less the configuration
+// that carries Command's helper): inherited from a caller that runs inside
+// a repository or a hook, GIT_WORK_TREE alone would make git clone put the
+// repository in dir and the worktree elsewhere.
+var repoEnv = []string{
+	"GIT_DIR", "GIT_WORK_TREE", "GIT_IMPLICIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE",
+	"GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_SHALLOW_FILE", "GIT_GRAFT_FILE",
+	"GIT_NO_REPLACE_OBJECTS", "GIT_REPLACE_REF_BASE", "GIT_PREFIX", "GIT_NAMESPACE",
+}
+
+// withoutRepoEnv returns env without the repoEnv variables.
+func withoutRepoEnv(env []string) []string {
+	out := env[:0:0]
+	for _, e := range env {
+		name, _, _ := strings.Cut(e, "=")
+		if !slices.Contains(repoEnv, name) {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // cloneFlags returns the git clone flags for co, or an *OptionError for a

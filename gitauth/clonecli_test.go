@@ -618,3 +618,24 @@ func TestCloneCLINestedSubmoduleFailure(t *testing.T) {
 		t.Errorf("err = %v; want a SubmoduleError for lib/lib at %s/%s/missing.git matching ErrRepoNotFound", err, f.gh.URL, ghOwner)
 	}
 }
+
+// A caller running inside a repository or a hook (GIT_DIR, GIT_WORK_TREE,
+// GIT_INDEX_FILE set) still gets an ordinary clone in dir.
+func TestCloneCLIIgnoresCallersRepository(t *testing.T) {
+	f := newFixture(t)
+	isolateGit(t)
+	elsewhere := t.TempDir()
+	t.Setenv("GIT_WORK_TREE", filepath.Join(elsewhere, "wt"))
+	t.Setenv("GIT_DIR", filepath.Join(elsewhere, "gitdir"))
+	t.Setenv("GIT_INDEX_FILE", filepath.Join(elsewhere, "index"))
+	dir := filepath.Join(t.TempDir(), "c")
+	if _, err := CloneCLI(context.Background(), f.ghURL, dir, f.opts(t, "github", f.ghRead), nil); err != nil {
+		t.Fatalf("CloneCLI: %v", err)
+	}
+	if got := readFile(t, filepath.Join(dir, "src", "main.go")); got != "package main\n" {
+		t.Errorf("src/main.go = %q", got)
+	}
+	if entries, _ := os.ReadDir(elsewhere); len(entries) != 0 {
+		t.Errorf("git wrote to the caller's repository variables' paths: %v", entries)
+	}
+}
