@@ -171,8 +171,9 @@ func (c *cloner) peakRSS(path, dir string) (int64, time.Duration, error) {
 		var base int64 = -1
 		for {
 			if path == pathCloneCLI {
-				own := procRSS(cmd.Process.Pid)
-				if kids := treeRSS(cmd.Process.Pid) - own; kids > 0 {
+				pid := cmd.Process.Pid
+				own := procRSS(pid)
+				if kids := kidsRSS(pid, comm(pid)); kids > 0 {
 					if base < 0 {
 						base = own
 					}
@@ -201,17 +202,33 @@ func (c *cloner) peakRSS(path, dir string) (int64, time.Duration, error) {
 // treeRSS returns the resident bytes of pid and its descendants, 0 when
 // /proc does not have them.
 func treeRSS(pid int) int64 {
-	total := procRSS(pid)
+	return procRSS(pid) + kidsRSS(pid, "")
+}
+
+// kidsRSS returns the resident bytes of pid's descendants. A descendant
+// whose command name is skip is left out with its own descendants: a Go
+// program starts its children with vfork, and until the child calls exec
+// /proc shows the parent's memory (and name) as the child's own.
+func kidsRSS(pid int, skip string) int64 {
+	var total int64
 	tasks, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
 	for _, task := range tasks {
 		kids, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + task.Name() + "/children")
 		for _, f := range strings.Fields(string(kids)) {
-			if kid, err := strconv.Atoi(f); err == nil {
-				total += treeRSS(kid)
+			kid, err := strconv.Atoi(f)
+			if err != nil || (skip != "" && comm(kid) == skip) {
+				continue
 			}
+			total += procRSS(kid) + kidsRSS(kid, skip)
 		}
 	}
 	return total
+}
+
+// comm returns the command name of pid, "" when /proc does not have it.
+func comm(pid int) string {
+	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	return strings.TrimSpace(string(b))
 }
 
 // procRSS returns the resident bytes of pid alone, 0 when /proc does not
