@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -18,7 +17,7 @@ import (
 
 // The realistic repository: real source files (the Go standard library's
 // sources of the toolchain that runs the benchmark, $GOROOT/src without
-// testdata) and a long history of small edits, the shape of a real
+// testdata, from `go env GOROOT`) and a long history of small edits, the shape of a real
 // project. Three quarters of the files are in the first commit; each of
 // historyCommits commits then edits historyEdits files (a few lines
 // inserted, changed and deleted at deterministic places) and adds the next
@@ -33,12 +32,6 @@ const (
 
 // historySeed makes every generation byte-identical.
 var historySeed = [32]byte{'p', 'a', 't', 'g', 'i', 't', '-', 'h', 'i', 's', 't', 'o', 'r', 'y'}
-
-// historyStats describes the generated repository, for the report.
-type historyStats struct {
-	Commits, Files int
-	Objects        int
-}
 
 // sourceFiles returns the paths (relative, slash-separated, sorted) and
 // contents of the source files under root, testdata left out.
@@ -84,7 +77,11 @@ func sourceFiles(root string) ([]string, map[string][]byte, error) {
 // history, written with git fast-import and repacked from scratch (deltas
 // searched anew, bitmaps), as a host keeps its repositories.
 func generateHistory(dir string) error {
-	paths, files, err := sourceFiles(filepath.Join(runtime.GOROOT(), "src"))
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		return fmt.Errorf("go env GOROOT: %w", err)
+	}
+	paths, files, err := sourceFiles(filepath.Join(strings.TrimSpace(string(out)), "src"))
 	if err != nil {
 		return fmt.Errorf("reading the Go sources: %w", err)
 	}
