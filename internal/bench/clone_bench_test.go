@@ -74,12 +74,6 @@ const (
 
 var clonePaths = []string{pathGoGit, pathPatgit, pathCloneCLI, pathGit, pathCommand}
 
-// inProcess reports whether path clones inside this process (go-git and
-// CloneCLI, which runs git and opens its result with go-git).
-func inProcess(path string) bool {
-	return path == pathGoGit || path == pathPatgit || path == pathCloneCLI
-}
-
 // goHeap reports whether path's work is go-git's, in this process's heap.
 func goHeap(path string) bool { return path == pathGoGit || path == pathPatgit }
 
