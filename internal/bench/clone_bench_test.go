@@ -139,9 +139,10 @@ func (c *cloner) command(ctx context.Context, path, dir string) (*exec.Cmd, erro
 // process's own peak.
 //
 // For CloneCLI, whose caller is a Go program that exists before and after
-// the clone, the figure is what the clone adds: git's processes plus the
-// growth of the caller's own memory from the moment git starts (its Go
-// runtime before then is the caller's, not the clone's).
+// the clone, the figures are what the clone adds: git's processes plus the
+// growth of the caller's own memory from the moment git starts, and the CPU
+// time from then on (the start of the caller's process is the caller's,
+// not the clone's).
 //
 // It also returns the CPU time (user and system) of the tree: git reaps its
 // helpers and the Go child reaps git, so the child's rusage covers them all.
@@ -158,6 +159,7 @@ func (c *cloner) peakRSS(path, dir string) (int64, time.Duration, error) {
 	}
 	done := make(chan struct{})
 	peak := make(chan int64)
+	var startCPU time.Duration // CloneCLI: the caller's CPU time when git started
 	go func() {
 		var top int64
 		t := time.NewTicker(time.Millisecond)
@@ -170,6 +172,7 @@ func (c *cloner) peakRSS(path, dir string) (int64, time.Duration, error) {
 				if kids := kidsRSS(pid, comm(pid)); kids > 0 {
 					if base < 0 {
 						base = own
+						startCPU = procCPU(pid)
 					}
 					top = max(top, kids+max(0, own-base))
 				}
@@ -190,7 +193,29 @@ func (c *cloner) peakRSS(path, dir string) (int64, time.Duration, error) {
 	if err != nil {
 		return 0, 0, fmt.Errorf("%s clone: %w: %s", path, err, out.Bytes())
 	}
-	return top, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
+	return top, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime() - startCPU, nil
+}
+
+// procCPU returns the CPU time (user and system) pid has used so far, from
+// /proc/PID/stat in clock ticks of 10 ms; 0 when /proc does not have it.
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses and may hold
+	// spaces: state is field 3, utime 14 and stime 15.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 // treeRSS returns the resident bytes of pid and its descendants, 0 when
