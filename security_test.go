@@ -862,7 +862,7 @@ func credentialURLs(s string) []struct {
 		{"space in host", "https://x:" + s + "@git hub.com/o/r", false},
 		{"too long", "https://x:" + s + "@github.com/o/" + strings.Repeat("r", provider.MaxURLLength), false},
 		{"scp-like without path", s + "@github.com:o", false},
-		{"bad escape in user info", "https://x:" + s + "%zz@github.com/o/r", true},
+		{"bad escape in user info", "https://x:" + s + "%zz@github.com/o/r", false},
 		{"password on github", "https://x:" + s + "@github.com/o/r.git", true},
 		{"token as user on github", "https://" + s + "@github.com/o/r", true},
 		{"password on azure", "https://org:" + s + "@dev.azure.com/org/p/_git/r", true},

@@ -2,13 +2,9 @@ package gitauth
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
-	"sync"
-	"time"
+	"os"
 
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 
@@ -68,13 +64,19 @@ type Resolved struct {
 
 // BasicAuth returns the go-git credentials for r: the token as password and
 // the provider's user name for it. GitHub looks the login up with one API
-// request unless Config.Username is set; gitauth then remembers the user
-// name for that token and host for Config.CacheTTL (0: one minute;
-// negative: not at all), so that a series of clones pays for it once.
+// request unless Config.Username is set; the provider's process-wide check
+// cache remembers it for Config.CacheTTL (0: one minute; negative: not at
+// all), so that a series of clones pays for it once. Like [Auth]'s, the
+// value shows the token under %#v and in JSON (go-git's type).
 func (r *Resolved) BasicAuth(ctx context.Context) (*githttp.BasicAuth, error) {
-	key := usernameKey(r)
-	if user, ok := usernames.get(key); ok && r.cfg.CacheTTL >= 0 {
-		return &githttp.BasicAuth{Username: user, Password: r.Token.Secret()}, nil
+	if err := checkContext(ctx, "BasicAuth"); err != nil {
+		return nil, err
+	}
+	if r == nil || r.Provider == nil {
+		return nil, invalid("BasicAuth", "a Resolved without a provider (use Resolve)")
+	}
+	if r.Token.IsZero() {
+		return nil, fmt.Errorf("gitauth: credentials for %s: %w", r.Repo.Host, &NoTokenError{Host: r.Repo.Host, Tried: "the Resolved holds no token"})
 	}
 	auth, err := r.Provider.BasicAuth(ctx, r.Token)
 	if err != nil {
@@ -83,55 +85,7 @@ func (r *Resolved) BasicAuth(ctx context.Context) (*githttp.BasicAuth, error) {
 	if auth == nil || auth.Password == "" {
 		return nil, fmt.Errorf("gitauth: credentials for %s: provider %s returned none", r.Repo.Host, r.Provider.Name())
 	}
-	usernames.put(key, auth.Username, r.cfg.CacheTTL)
 	return auth, nil
-}
-
-// usernameCache remembers the user name a provider gave for a token, keyed
-// by a hash of the token (never the token itself).
-type usernameCache struct {
-	mu sync.Mutex
-	m  map[string]usernameEntry
-}
-
-type usernameEntry struct {
-	user    string
-	expires time.Time
-}
-
-// maxUsernames bounds the cache; when full, it starts again empty.
-const maxUsernames = 256
-
-var usernames usernameCache
-
-func usernameKey(r *Resolved) string {
-	sum := sha256.Sum256([]byte(r.Token.Secret()))
-	return strings.Join([]string{r.Provider.Name(), r.Repo.Host, r.cfg.BaseURL, r.cfg.APIURL, r.cfg.Username, hex.EncodeToString(sum[:])}, "\x00")
-}
-
-func (c *usernameCache) get(key string) (string, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[key]
-	if !ok || time.Now().After(e.expires) {
-		return "", false
-	}
-	return e.user, true
-}
-
-func (c *usernameCache) put(key, user string, ttl time.Duration) {
-	switch {
-	case ttl < 0:
-		return
-	case ttl == 0:
-		ttl = time.Minute
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= maxUsernames {
-		c.m = make(map[string]usernameEntry)
-	}
-	c.m[key] = usernameEntry{user: user, expires: time.Now().Add(ttl)}
 }
 
 // NoTokenError says that no source had a token for a host, and what was
@@ -142,12 +96,20 @@ type NoTokenError struct {
 	// Tried says what was tried, e.g. "GH_TOKEN, GITHUB_TOKEN unset; git
 	// credential helper had none for github.com".
 	Tried string
+	// Hint says where to create a token and what it needs, e.g. "create a
+	// token with the repo scope (classic) or Contents access (fine-grained)
+	// at https://github.com/settings/tokens"; may be empty.
+	Hint string
 
 	err error
 }
 
 func (e *NoTokenError) Error() string {
-	return "gitauth: no token for " + e.Host + ": " + e.Tried
+	msg := "gitauth: no token for " + e.Host + ": " + e.Tried
+	if e.Hint != "" {
+		msg += "; " + e.Hint
+	}
+	return msg
 }
 
 // Unwrap returns the source's error, which matches [pat.ErrNotFound].
@@ -158,33 +120,27 @@ func (e *NoTokenError) Unwrap() error {
 	return e.err
 }
 
-// EnvVars returns the environment variables patgit reads, in order, for a
-// token for host when Options.Source is nil: GH_TOKEN, GITHUB_TOKEN for
-// github.com and *.ghe.com; GH_ENTERPRISE_TOKEN, GITHUB_ENTERPRISE_TOKEN for
-// other GitHub hosts (GitHub Enterprise Server); AZURE_DEVOPS_EXT_PAT,
-// SYSTEM_ACCESSTOKEN for Azure DevOps. providerName is [provider.Provider]'s
-// Name.
+// EnvVars returns the environment variables patgit may read, in order, for a
+// token for host when Options.Source is nil, taking a host that is not a
+// well-known one for the server Config.BaseURL names: GH_TOKEN, GITHUB_TOKEN
+// for github.com and *.ghe.com; GH_ENTERPRISE_TOKEN, GITHUB_ENTERPRISE_TOKEN
+// (and GITHUB_TOKEN when GITHUB_SERVER_URL names host) for a GitHub
+// Enterprise Server; AZURE_DEVOPS_EXT_PAT, SYSTEM_ACCESSTOKEN for Azure
+// DevOps (SYSTEM_ACCESSTOKEN only where SYSTEM_COLLECTIONURI allows).
+// providerName is [provider.Provider]'s Name. It answers from provider's
+// host-family table.
+//
+// Deprecated: use [provider.TokenEnv], which answers for a resolved remote
+// (its organization included) and its configuration; Resolve uses it.
 func EnvVars(providerName, host string) []string {
-	switch providerName {
-	case "github":
-		h := strings.ToLower(host)
-		if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.Contains(h[i:], "]") {
-			h = h[:i]
-		}
-		if h == "github.com" || strings.HasSuffix(h, ".ghe.com") {
-			return []string{"GH_TOKEN", "GITHUB_TOKEN"}
-		}
-		return []string{"GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"}
-	case "azure-devops":
-		return []string{"AZURE_DEVOPS_EXT_PAT", "SYSTEM_ACCESSTOKEN"}
-	}
-	return nil
+	return provider.EnvNames(providerName, host, nil)
 }
 
 // Resolve finds the provider, repository, clean clone URL and token for
-// rawURL. The token comes from opts.Source, else from the conventional
-// sources for the host (see [EnvVars]) and then `git credential fill` for the
-// clone URL. When none has a token, the error is a [*NoTokenError] naming
+// rawURL. opts.Provider with an empty BaseURL is first completed for a CI
+// server that runs this process ([provider.CIConfig]). The token comes from
+// opts.Source, else from the environment variables bound to the remote
+// ([provider.TokenEnv]) and then `git credential fill` for the clone URL. When none has a token, the error is a [*NoTokenError] naming
 // what was tried; it matches [pat.ErrNotFound]. No error holds the token.
 func Resolve(ctx context.Context, rawURL string, opts Options) (*Resolved, error) {
 	return resolve(ctx, rawURL, opts, true)
@@ -193,15 +149,26 @@ func Resolve(ctx context.Context, rawURL string, opts Options) (*Resolved, error
 // resolve is Resolve, with the git credential helper as last source only when
 // useGit is set (CredentialHelper must not ask git, which would ask it back).
 func resolve(ctx context.Context, rawURL string, opts Options, useGit bool) (*Resolved, error) {
-	p, repo, err := provider.ForURL(rawURL, opts.Provider)
+	if err := checkContext(ctx, "Resolve"); err != nil {
+		return nil, err
+	}
+	cfg := provider.CIConfig(rawURL, opts.Provider, os.Getenv)
+	p, repo, err := provider.ForURL(rawURL, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("gitauth: %w", err)
 	}
-	r := &Resolved{Provider: p, Repo: repo, CloneURL: p.CloneURL(repo), cfg: opts.Provider}
+	r := &Resolved{Provider: p, Repo: repo, CloneURL: p.CloneURL(repo), cfg: cfg}
 	if r.CloneURL == "" {
 		return nil, fmt.Errorf("gitauth: provider %s gave no clone URL for %s", p.Name(), repo)
 	}
-	tok, err := findToken(ctx, opts.Source, p.Name(), repo.Host, r.CloneURL, useGit)
+	var env []string
+	if opts.Source == nil {
+		env = provider.TokenEnv(p, repo, cfg, os.Getenv)
+	}
+	tok, err := findToken(ctx, opts.Source, env, repo.Host, r.CloneURL, useGit)
+	if nt := (*NoTokenError)(nil); errors.As(err, &nt) {
+		nt.Hint = provider.TokenHint(p, repo)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -209,12 +176,20 @@ func resolve(ctx context.Context, rawURL string, opts Options, useGit bool) (*Re
 	return r, nil
 }
 
-// findToken asks src, or the conventional sources for host.
-func findToken(ctx context.Context, src pat.Source, providerName, host, cloneURL string, useGit bool) (pat.Token, error) {
+// findToken asks src, or the variables env may hold a token for host (see
+// [provider.TokenEnv]) and then, when useGit is set, git's credential
+// helpers for cloneURL.
+func findToken(ctx context.Context, src pat.Source, env []string, host, cloneURL string, useGit bool) (pat.Token, error) {
 	if src == nil {
-		sources := []pat.Source{pat.Env(EnvVars(providerName, host)...)}
+		var sources []pat.Source
+		if len(env) > 0 {
+			sources = append(sources, pat.Env(env...))
+		}
 		if useGit {
 			sources = append(sources, pat.GitCredential(cloneURL))
+		}
+		if len(sources) == 0 {
+			return pat.Token{}, &NoTokenError{Host: host, Tried: "no environment variable may hold a token for " + host}
 		}
 		src = pat.Chain(sources...)
 	}
@@ -240,6 +215,12 @@ func findToken(ctx context.Context, src pat.Source, providerName, host, cloneURL
 // CloneOptions, FetchOptions and PushOptions, keeping the URL clean (the
 // token never goes in a URL). Auth changes nothing in go-git (see
 // [EnableMultiAck]).
+//
+// The value is the secret: go-git's *githttp.BasicAuth masks its password
+// in String (and so %v and %s), but fmt's %#v and JSON show Password as it
+// is. The
+// type is go-git's and patgit cannot change it; never log or encode the
+// value (log the [pat.Token] of [Resolve], or errors, instead).
 func Auth(ctx context.Context, rawURL string, opts Options) (*githttp.BasicAuth, error) {
 	r, err := Resolve(ctx, rawURL, opts)
 	if err != nil {

@@ -21,6 +21,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/pktline"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	"github.com/go-git/go-git/v5/storage/memory"
+
+	"github.com/patgit/patgit/pat"
 )
 
 // prepare resolves rawURL and returns its credentials and an error target.
@@ -33,7 +35,7 @@ func prepare(ctx context.Context, op, rawURL string, opts Options) (*Resolved, *
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	t := &target{op: op, remote: r.CloneURL, repo: r.Repo.String(), host: r.Repo.Host, secrets: []string{auth.Password}}
+	t := &target{op: op, remote: r.CloneURL, repo: r.Repo.String(), host: r.Repo.Host, tokens: []pat.Token{r.Token}}
 	return r, auth, t, nil
 }
 
@@ -42,7 +44,9 @@ func prepare(ctx context.Context, op, rawURL string, opts Options) (*Resolved, *
 // The remote is named by its clean, canonical clone URL, which is also what
 // .git/config records; the token travels only as Basic credentials. clone
 // may be nil; the caller's value is never modified, and its URL and Auth are
-// replaced by patgit's. An empty dir clones into memory (no worktree on
+// replaced by patgit's. clone.Progress receives the server's sideband text
+// scrubbed of the token in every encoding, line by line, without control
+// characters, each line capped (see the package documentation). An empty dir clones into memory (no worktree on
 // disk). The credentials go only to the remote's own scheme, host and port:
 // with RecurseSubmodules, a submodule elsewhere is fetched without them,
 // and a submodule's failure is a [*SubmoduleError] naming the submodule and
@@ -59,6 +63,9 @@ func prepare(ctx context.Context, op, rawURL string, opts Options) (*Resolved, *
 // [provider.ErrRateLimited]. No error holds the token. Clone calls
 // [EnableMultiAck] before its transfer.
 func Clone(ctx context.Context, rawURL, dir string, opts Options, clone *git.CloneOptions) (*git.Repository, error) {
+	if err := checkContext(ctx, "Clone"); err != nil {
+		return nil, err
+	}
 	r, auth, t, err := prepare(ctx, "clone", rawURL, opts)
 	if err != nil {
 		return nil, err
@@ -68,6 +75,10 @@ func Clone(ctx context.Context, rawURL, dir string, opts Options, clone *git.Clo
 		co = *clone
 	}
 	co.URL = r.CloneURL
+	if pw := newProgress(co.Progress, r.Token); pw != nil {
+		co.Progress = pw
+		defer pw.Flush()
+	}
 	// go-git hands CloneOptions.Auth to every submodule too, wherever
 	// .gitmodules points: the credentials go only to the remote's origin.
 	co.Auth = originAuth(auth, r.CloneURL)
@@ -210,7 +221,8 @@ var repoFetch = func(ctx context.Context, repo *git.Repository, o *git.FetchOpti
 // Fetch fetches from rawURL into repo's remote (fetch.RemoteName, default
 // "origin"), with patgit's credentials and the clean clone URL in place of
 // the remote's configured URL for this call (the configuration is not
-// changed). fetch may be nil and is never modified. Like go-git, Fetch
+// changed). fetch may be nil and is never modified; its Progress receives
+// the server's text scrubbed, as for [Clone]. Like go-git, Fetch
 // returns git.NoErrAlreadyUpToDate when there was nothing to fetch; errors
 // are mapped as for [Clone].
 //
@@ -222,8 +234,11 @@ var repoFetch = func(ctx context.Context, repo *git.Repository, o *git.FetchOpti
 // and updated refs into repo. The recovery downloads the refs' whole history
 // (or Depth of it) and does not prune.
 func Fetch(ctx context.Context, repo *git.Repository, rawURL string, opts Options, fetch *git.FetchOptions) error {
+	if err := checkContext(ctx, "Fetch"); err != nil {
+		return err
+	}
 	if repo == nil {
-		return errors.New("gitauth: Fetch: nil repository")
+		return invalid("Fetch", "nil repository")
 	}
 	r, auth, t, err := prepare(ctx, "fetch", rawURL, opts)
 	if err != nil {
@@ -238,6 +253,10 @@ func Fetch(ctx context.Context, repo *git.Repository, rawURL string, opts Option
 	}
 	fo.RemoteURL = r.CloneURL
 	fo.Auth = auth
+	if pw := newProgress(fo.Progress, r.Token); pw != nil {
+		fo.Progress = pw
+		defer pw.Flush()
+	}
 	EnableMultiAck()
 
 	err = repoFetch(ctx, repo, &fo)
@@ -248,7 +267,7 @@ func Fetch(ctx context.Context, repo *git.Repository, rawURL string, opts Option
 		return t.mapError(err)
 	}
 	if rerr := refetch(ctx, repo, &fo); rerr != nil {
-		return t.mapError(fmt.Errorf("%w (after %s)", rerr, t.redact(err.Error())))
+		return t.mapError(fmt.Errorf("%w (after %s)", rerr, t.sanitize(err.Error(), maxMessage)))
 	}
 	return nil
 }
@@ -368,13 +387,17 @@ func mergeHashes(a, b []plumbing.Hash) []plumbing.Hash {
 
 // Push pushes repo to rawURL with patgit's credentials and the clean clone URL
 // in place of the remote's configured URL for this call. push may be nil and
-// is never modified. Like go-git, Push returns git.NoErrAlreadyUpToDate when
+// is never modified; its Progress receives the server's text (hook output
+// included) scrubbed, as for [Clone]. Like go-git, Push returns git.NoErrAlreadyUpToDate when
 // there was nothing to push. A token that may read but not write gives a
 // [*RemoteError] matching [ErrAccessDenied] ("token can read but not write
 // owner/repo"); other errors are mapped as for [Clone].
 func Push(ctx context.Context, repo *git.Repository, rawURL string, opts Options, push *git.PushOptions) error {
+	if err := checkContext(ctx, "Push"); err != nil {
+		return err
+	}
 	if repo == nil {
-		return errors.New("gitauth: Push: nil repository")
+		return invalid("Push", "nil repository")
 	}
 	r, auth, t, err := prepare(ctx, "push", rawURL, opts)
 	if err != nil {
@@ -389,6 +412,10 @@ func Push(ctx context.Context, repo *git.Repository, rawURL string, opts Options
 	}
 	po.RemoteURL = r.CloneURL
 	po.Auth = auth
+	if pw := newProgress(po.Progress, r.Token); pw != nil {
+		po.Progress = pw
+		defer pw.Flush()
+	}
 	EnableMultiAck()
 	err = repo.PushContext(ctx, &po)
 	if err == nil || errors.Is(err, git.NoErrAlreadyUpToDate) {

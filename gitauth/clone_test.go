@@ -21,6 +21,7 @@ import (
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	"github.com/go-git/go-git/v5/storage/memory"
 
+	"github.com/patgit/patgit/internal/testkit"
 	"github.com/patgit/patgit/pat"
 	"github.com/patgit/patgit/provider"
 )
@@ -40,7 +41,7 @@ func TestClone(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "clone")
 			repo, err := Clone(context.Background(), f.url(tc.host), dir, f.opts(t, tc.host, tc.secret), nil)
 			if err != nil {
-				noSecret(t, err, f.secrets()...)
+				testkit.NoLeak(t, "error", err, f.secrets()...)
 				t.Fatalf("Clone: %v", err)
 			}
 			if got := readFile(t, filepath.Join(dir, "src", "main.go")); got != "package main\n" {
@@ -79,7 +80,7 @@ func TestCloneFromOtherURLForms(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "c")
 			_, err := Clone(context.Background(), tc.raw, dir, f.opts(t, tc.host, secret), nil)
 			if err != nil {
-				noSecret(t, err, f.secrets()...)
+				testkit.NoLeak(t, "error", err, f.secrets()...)
 				t.Fatalf("Clone(%s): %v", tc.name, err)
 			}
 			if got := gitConfigURL(t, dir); got != f.url(tc.host) {
@@ -154,7 +155,7 @@ func TestCloneErrors(t *testing.T) {
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("Clone = %v; want %v", err, tc.want)
 			}
-			noSecret(t, err, f.secrets()...)
+			testkit.NoLeak(t, "error", err, f.secrets()...)
 			var re *RemoteError
 			if !errors.As(err, &re) {
 				t.Fatalf("Clone error %T is not a *RemoteError", err)
@@ -188,7 +189,7 @@ func TestCloneLoginLookupFails(t *testing.T) {
 	if !errors.Is(err, provider.ErrUnauthorized) {
 		t.Fatalf("Clone = %v; want ErrUnauthorized", err)
 	}
-	noSecret(t, err, f.secrets()...)
+	testkit.NoLeak(t, "error", err, f.secrets()...)
 	if n := f.gh.Requests("git info/refs"); n != 0 {
 		t.Errorf("Clone went on to git after the token was rejected (%d requests)", n)
 	}
@@ -319,7 +320,7 @@ func TestPushAndFetch(t *testing.T) {
 				// Azure DevOps answers 401 to a PAT without vso.code_write.
 				t.Errorf("Push with a read token = %v; want ErrUnauthorized naming vso.code_write", err)
 			}
-			noSecret(t, err, f.secrets()...)
+			testkit.NoLeak(t, "error", err, f.secrets()...)
 
 			if err := Push(ctx, b, f.url(host), write, nil); err != nil {
 				t.Fatalf("Push: %v", err)
@@ -496,12 +497,16 @@ func rawGoGitChild(t *testing.T) {
 	if err == nil {
 		t.Fatal("raw go-git cloned from the Azure fake without multi_ack")
 	}
-	tgt := &target{op: "clone", remote: raw, repo: "contoso/My Project/widgets", secrets: []string{secret}}
+	tok, terr := pat.New(secret)
+	if terr != nil {
+		t.Fatal(terr)
+	}
+	tgt := &target{op: "clone", remote: raw, repo: "contoso/My Project/widgets", tokens: []pat.Token{tok}}
 	mapped := tgt.mapError(err)
 	if !errors.Is(mapped, ErrMultiAck) || !strings.Contains(mapped.Error(), "TF401041") {
 		t.Fatalf("raw go-git error %v maps to %v; want ErrMultiAck with TF401041", err, mapped)
 	}
-	noSecret(t, mapped, secret)
+	testkit.NoLeak(t, "error", mapped, secret)
 	t.Log("raw go-git refused with TF401041:", mapped)
 }
 
@@ -566,7 +571,7 @@ func TestAuth(t *testing.T) {
 		if !errors.Is(err, provider.ErrTokenMismatch) {
 			t.Errorf("Auth = %v; want ErrTokenMismatch", err)
 		}
-		noSecret(t, err, f.ghRead)
+		testkit.NoLeak(t, "error", err, f.ghRead)
 	})
 }
 

@@ -142,7 +142,7 @@ func CloneCLI(ctx context.Context, rawURL, dir string, opts Options, clone *git.
 		return nil, err
 	}
 	cmd.Env = withoutRepoEnv(cmd.Env)
-	out := &cliOutput{progress: co.Progress, tok: r.Token}
+	out := &cliOutput{progress: newProgress(co.Progress, r.Token)}
 	cmd.Stdout = io.Discard
 	cmd.Stderr = out
 	runErr := cmd.Run()
@@ -280,20 +280,15 @@ func cloneFlags(co *git.CloneOptions) ([]string, error) {
 }
 
 // cliOutput receives git's standard error: it keeps the first maxStderr
-// bytes for the error message and, with a progress writer, passes each
-// line (ended by \n or \r) on scrubbed of the token and of control
-// characters.
+// bytes for the error message and, with a progress writer, passes the text
+// on through the writer Clone uses for go-git's sideband ([progress]: line
+// by line, scrubbed of the token and of control characters). A failing
+// progress writer does not stop the clone: its text is then dropped.
 type cliOutput struct {
-	progress io.Writer
-	tok      pat.Token
-
-	mu      sync.Mutex
-	kept    bytes.Buffer
-	partial []byte
+	mu       sync.Mutex
+	kept     bytes.Buffer
+	progress *progress // nil: no Progress writer, or it failed
 }
-
-// maxLine bounds a line held back while waiting for its end.
-const maxLine = 4 << 10
 
 func (o *cliOutput) Write(p []byte) (int, error) {
 	o.mu.Lock()
@@ -301,43 +296,19 @@ func (o *cliOutput) Write(p []byte) (int, error) {
 	if room := maxStderr - o.kept.Len(); room > 0 {
 		o.kept.Write(p[:min(room, len(p))])
 	}
-	if o.progress == nil {
-		return len(p), nil
-	}
-	o.partial = append(o.partial, p...)
-	for {
-		i := bytes.IndexAny(o.partial, "\r\n")
-		if i < 0 {
-			break
+	if o.progress != nil {
+		if _, err := o.progress.Write(p); err != nil {
+			o.progress = nil
 		}
-		o.emit(o.partial[:i], o.partial[i])
-		o.partial = o.partial[i+1:]
-	}
-	if len(o.partial) > maxLine {
-		o.emit(o.partial, '\n')
-		o.partial = o.partial[:0]
 	}
 	return len(p), nil
-}
-
-// emit writes one line to the progress writer, sanitized, ended by end.
-// A failing progress writer does not stop the clone.
-func (o *cliOutput) emit(line []byte, end byte) {
-	s := pat.Sanitize(string(line), 0, o.tok)
-	if s == "" {
-		return
-	}
-	_, _ = io.WriteString(o.progress, s+string(end))
 }
 
 // flush passes on a last line without an end.
 func (o *cliOutput) flush() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.progress != nil && len(o.partial) > 0 {
-		o.emit(o.partial, '\n')
-		o.partial = nil
-	}
+	o.progress.Flush()
 }
 
 func (o *cliOutput) text() string {

@@ -21,6 +21,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 
+	"github.com/patgit/patgit/internal/testkit"
 	"github.com/patgit/patgit/pat"
 	"github.com/patgit/patgit/provider"
 	"github.com/patgit/patgit/provider/providertest"
@@ -216,7 +217,7 @@ func TestCloneCLIMatchesClone(t *testing.T) {
 				}
 				got, err := CloneCLI(ctx, f.url(h.host), dirCLI, opts, in)
 				if err != nil {
-					noSecret(t, err, f.secrets()...)
+					testkit.NoLeak(t, "error", err, f.secrets()...)
 					t.Fatalf("CloneCLI: %v", err)
 				}
 				if after := fmt.Sprintf("%#v", in); after != before {
@@ -385,7 +386,7 @@ func TestCloneCLIErrors(t *testing.T) {
 				if !errors.Is(err, tc.want) {
 					t.Fatalf("CloneCLI = %v; want %v", err, tc.want)
 				}
-				noSecret(t, err, f.secrets()...)
+				testkit.NoLeak(t, "error", err, f.secrets()...)
 				if strings.Contains(progress.String(), tc.secret) {
 					t.Errorf("Progress holds the token")
 				}
@@ -457,7 +458,7 @@ func TestCloneCLIOutputScrubsSplitToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	var progress bytes.Buffer
-	o := &cliOutput{progress: &progress, tok: tok}
+	o := &cliOutput{progress: newProgress(&progress, tok)}
 	secret := tok.Secret()
 	// The server's line arrives in pieces, the secret split across writes,
 	// with an escape sequence in front.
@@ -471,7 +472,7 @@ func TestCloneCLIOutputScrubsSplitToken(t *testing.T) {
 	if strings.Contains(got, secret) || strings.Contains(got, "\x1b") {
 		t.Fatalf("Progress = %q; holds the token or an escape", got)
 	}
-	if want := []string{"leak", "here\r", "remote: done\n", "tail\n"}; !containsAll(got, want) {
+	if want := []string{"leak", "here\r", "remote: done\n", "tail"}; !containsAll(got, want) {
 		t.Errorf("Progress = %q; want lines %q", got, want)
 	}
 	if !strings.Contains(o.text(), secret) {
@@ -522,7 +523,7 @@ func TestCloneCLISubmodules(t *testing.T) {
 		}
 		got, err := CloneCLI(context.Background(), f.ghURL, dirCLI, f.opts(t, "github", f.ghRead), co)
 		if err != nil {
-			noSecret(t, err, f.secrets()...)
+			testkit.NoLeak(t, "error", err, f.secrets()...)
 			t.Fatalf("CloneCLI: %v", err)
 		}
 		ws, gs := stateOf(t, want, dirGo), stateOf(t, got, dirCLI)
@@ -550,7 +551,7 @@ func TestCloneCLISubmoduleOnOtherHostGetsNoToken(t *testing.T) {
 	addSubmodule(t, f.gh.RepoDir(ghOwner, ghName), rec.OtherURL+"/evil/lib.git", "1111111111111111111111111111111111111111")
 	dir := filepath.Join(t.TempDir(), "c")
 	_, err = CloneCLI(context.Background(), f.ghURL, dir, f.opts(t, "github", f.ghRead), &git.CloneOptions{RecurseSubmodules: git.DefaultSubmoduleRecursionDepth})
-	noSecret(t, err, f.secrets()...)
+	testkit.NoLeak(t, "error", err, f.secrets()...)
 	if len(rec.Requests()) == 0 {
 		t.Fatalf("the submodule's host was never asked (clone error: %v)", err)
 	}
@@ -579,7 +580,7 @@ func TestCloneCLISubmoduleFailureNamesTheSubmodule(t *testing.T) {
 			addSubmodule(t, f.gh.RepoDir(ghOwner, ghName), subURL, "1111111111111111111111111111111111111111")
 			dir := filepath.Join(t.TempDir(), "c")
 			_, err := CloneCLI(context.Background(), f.ghURL, dir, f.opts(t, "github", f.ghRead), &git.CloneOptions{RecurseSubmodules: git.DefaultSubmoduleRecursionDepth})
-			noSecret(t, err, f.secrets()...)
+			testkit.NoLeak(t, "error", err, f.secrets()...)
 			var se *SubmoduleError
 			if !errors.As(err, &se) || se.Path != "lib" || se.URL != want || se.Super != f.ghURL {
 				t.Fatalf("err = %#v (%v); want a SubmoduleError for lib at %s", err, err, want)
@@ -612,7 +613,7 @@ func TestCloneCLINestedSubmoduleFailure(t *testing.T) {
 	}
 	addSubmodule(t, f.gh.RepoDir(ghOwner, ghName), "../lib.git", strings.TrimSpace(string(out)))
 	_, err = CloneCLI(context.Background(), f.ghURL, filepath.Join(t.TempDir(), "c"), f.opts(t, "github", f.ghRead), &git.CloneOptions{RecurseSubmodules: git.DefaultSubmoduleRecursionDepth})
-	noSecret(t, err, f.secrets()...)
+	testkit.NoLeak(t, "error", err, f.secrets()...)
 	var se *SubmoduleError
 	if !errors.As(err, &se) || se.Path != "lib/lib" || se.URL != f.gh.URL+"/"+ghOwner+"/missing.git" || !errors.Is(err, ErrRepoNotFound) {
 		t.Errorf("err = %v; want a SubmoduleError for lib/lib at %s/%s/missing.git matching ErrRepoNotFound", err, f.gh.URL, ghOwner)

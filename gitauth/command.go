@@ -2,12 +2,15 @@ package gitauth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
+
+	"github.com/patgit/patgit/provider"
 )
 
 // Environment variables of a [Command] that carry the credentials to its
@@ -40,7 +43,17 @@ const helperScript = `!f() { if [ "$1" = get ]; then printf 'username=%s\npasswo
 //
 // The empty value resets git's list of helpers for that host, so the user's
 // own helpers (a keychain, a cache, gh) are neither asked nor handed the
-// token to store. Other hosts are untouched. The token is in neither argv nor
+// token to store, from whichever configuration they come: system, global
+// (GIT_CONFIG_GLOBAL, XDG, ~/.gitconfig and what they include, plain or
+// scoped to the URL), the repository's, or the command line. git reads the
+// command-line configuration last, GIT_CONFIG_PARAMETERS (`git -c` in a
+// parent process) after GIT_CONFIG_COUNT, so when the environment holds
+// GIT_CONFIG_PARAMETERS the reset and the helper are appended there too.
+// args that would configure a helper or include configuration before the
+// subcommand (`-c credential.helper=…`, `-c include.path=…`,
+// `--config-env=…`) are refused with [ErrConfigArg]. askpass programs
+// (GIT_ASKPASS, core.askPass, SSH_ASKPASS) are asked only for what no helper
+// answered, and are never given a password. Other hosts are untouched. The token is in neither argv nor
 // any file: it is in the child's environment (PATGIT_TOKEN), where processes
 // of the same user may read it, the same trade-off as GIT_ASKPASS. The user
 // name is never empty (git would not send the password): the provider's
@@ -71,6 +84,9 @@ const helperScript = `!f() { if [ "$1" = get ]; then printf 'username=%s\npasswo
 // set Dir, Stdout and Stderr as usual, and append to Env rather than
 // replacing it. The command is bound to ctx.
 func Command(ctx context.Context, rawURL string, opts Options, args ...string) (*exec.Cmd, error) {
+	if err := checkContext(ctx, "Command"); err != nil {
+		return nil, err
+	}
 	r, err := Resolve(ctx, rawURL, opts)
 	if err != nil {
 		return nil, err
@@ -79,23 +95,36 @@ func Command(ctx context.Context, rawURL string, opts Options, args ...string) (
 	if err != nil {
 		return nil, err
 	}
-	user := cliUsername(r.Provider.Name(), auth.Username, r.Repo.Owner)
+	user := provider.GitUsername(r.Provider, r.Repo, r.Token, auth.Username, "")
 	u, err := url.Parse(r.CloneURL)
 	if err != nil {
 		return nil, fmt.Errorf("gitauth: clone URL of %s: %w", r.Repo, err)
 	}
 	remote := strings.ToLower(u.Scheme) + "://" + u.Host
 	helper := "credential." + remote + ".helper"
-	env, err := appendGitConfig(os.Environ(), [][2]string{
-		{helper, ""},
-		{helper, helperScript},
+	if err := checkConfigArgs(args); err != nil {
+		return nil, err
+	}
+	reset := [][2]string{{helper, ""}, {helper, helperScript}}
+	env, err := appendGitConfig(os.Environ(), append(reset,
 		// git 2.46 and later ask the helper before the first request
 		// instead of after a 401, saving a round trip; older versions
 		// ignore the unknown key.
-		{"http." + remote + ".proactiveAuth", "basic"},
-	})
+		[2]string{"http." + remote + ".proactiveAuth", "basic"},
+	))
 	if err != nil {
 		return nil, err
+	}
+	// git reads GIT_CONFIG_PARAMETERS (`git -c` in a parent process) after
+	// the GIT_CONFIG_COUNT entries: a helper there would come after the
+	// reset, be asked, and be handed the token to store. The reset and the
+	// helper go at its end too, so they come last whatever the caller's
+	// environment holds.
+	if params, ok := lookupEnv(env, "GIT_CONFIG_PARAMETERS"); ok && strings.TrimSpace(params) != "" {
+		for _, kv := range reset {
+			params += " " + sqQuote(kv[0]+"="+kv[1])
+		}
+		env = setEnv(env, "GIT_CONFIG_PARAMETERS", params)
 	}
 	env = setEnv(env, "GIT_TERMINAL_PROMPT", "0")
 	env = setEnv(env, EnvUser, user)
@@ -106,20 +135,49 @@ func Command(ctx context.Context, rawURL string, opts Options, args ...string) (
 	return cmd, nil
 }
 
-// cliUsername returns the user name for the git CLI, never empty: git sends
-// no password with an empty one. Azure DevOps accepts any name; its clone
-// button shows the organization.
-func cliUsername(providerName, user, owner string) string {
-	if user != "" {
-		return user
+// sqQuote quotes s for GIT_CONFIG_PARAMETERS, as git's sq_quote does: in
+// single quotes, each single quote closed, escaped and reopened.
+func sqQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// ErrConfigArg is returned by [Command] for git arguments that would
+// define a credential helper or include other configuration (`-c
+// credential.helper=…`, `-c include.path=…`, `--config-env=…` for either):
+// git reads them after Command's own entries, so such a helper would be
+// asked and handed the token.
+var ErrConfigArg = errors.New("git argument configures credentials or includes configuration")
+
+// checkConfigArgs refuses `-c` and `--config-env` options, before the git
+// subcommand, whose key is a credential helper or an include.
+func checkConfigArgs(args []string) error {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		var kv string
+		switch {
+		case a == "-c" || a == "--config-env":
+			if i+1 < len(args) {
+				kv = args[i+1]
+			}
+			i++
+		case strings.HasPrefix(a, "--config-env="):
+			kv = strings.TrimPrefix(a, "--config-env=")
+		case a == "-C" || a == "--git-dir" || a == "--work-tree" || a == "--namespace" || a == "--exec-path" || a == "--super-prefix" || a == "--list-cmds":
+			i++
+			continue
+		case strings.HasPrefix(a, "-"):
+			continue
+		default:
+			return nil // the subcommand: what follows is its own
+		}
+		key, _, _ := strings.Cut(kv, "=")
+		key = strings.ToLower(key)
+		section, _, _ := strings.Cut(key, ".")
+		if (section == "credential" && strings.HasSuffix(key, ".helper")) || section == "include" || section == "includeif" {
+			return fmt.Errorf("gitauth: Command: %w: %q", ErrConfigArg, key)
+		}
 	}
-	if providerName == "azure-devops" && owner != "" {
-		return owner
-	}
-	if providerName == "github" {
-		return "x-access-token"
-	}
-	return "pat"
+	return nil
 }
 
 // appendGitConfig appends key=value entries to the GIT_CONFIG_COUNT list in

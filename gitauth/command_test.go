@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/patgit/patgit/internal/testkit"
 	"github.com/patgit/patgit/pat"
 	"github.com/patgit/patgit/provider"
 )
@@ -178,21 +180,6 @@ func TestAppendGitConfig(t *testing.T) {
 	}
 }
 
-func TestCommandUsername(t *testing.T) {
-	cases := []struct{ provider, user, owner, want string }{
-		{"github", "octocat", "octo", "octocat"},
-		{"github", "", "octo", "x-access-token"},
-		{"azure-devops", "", "contoso", "contoso"},
-		{"azure-devops", "ada", "contoso", "ada"},
-		{"azure-devops", "", "", "pat"},
-	}
-	for _, tc := range cases {
-		if got := cliUsername(tc.provider, tc.user, tc.owner); got != tc.want {
-			t.Errorf("cliUsername(%q, %q, %q) = %q; want %q", tc.provider, tc.user, tc.owner, got, tc.want)
-		}
-	}
-}
-
 func TestCommandNoToken(t *testing.T) {
 	isolateGit(t)
 	_, err := Command(context.Background(), "https://dev.azure.com/contoso/p/_git/r", Options{Source: pat.Env("PATGIT_TEST_UNSET_VARIABLE")}, "fetch")
@@ -202,5 +189,98 @@ func TestCommandNoToken(t *testing.T) {
 	_, err = Command(context.Background(), "https://example.com/o/r", Options{}, "fetch")
 	if !errors.Is(err, provider.ErrUnsupportedURL) {
 		t.Errorf("Command for an unknown host = %v; want ErrUnsupportedURL", err)
+	}
+}
+
+// TestCommandUserHelpersNeverAsked: a credential helper of the user's, from
+// GIT_CONFIG_PARAMETERS (`git -c` in a parent process) or from the global
+// configuration, plain or scoped to the remote's URL, is neither asked nor
+// handed the token; nor is an askpass program.
+func TestCommandUserHelpersNeverAsked(t *testing.T) {
+	f := newFixture(t)
+	home := isolateGit(t)
+	marker := filepath.Join(home, "user-helper-was-called")
+	spy := func(name string) string {
+		return "!f() { echo \"" + name + " $1\" >> '" + marker + "'; cat >> '" + marker + "'; }; f"
+	}
+	u, _ := url.Parse(f.ghURL)
+	scoped := "credential." + u.Scheme + "://" + u.Host
+	include := filepath.Join(home, "included.gitconfig")
+	if err := os.WriteFile(include, []byte("[credential]\n\thelper = \""+strings.ReplaceAll(spy("included"), `"`, `\"`)+"\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	global := "[credential]\n\thelper = \"" + strings.ReplaceAll(spy("global"), `"`, `\"`) + "\"\n" +
+		"[credential \"" + u.Scheme + "://" + u.Host + "\"]\n\thelper = \"" + strings.ReplaceAll(spy("global-scoped"), `"`, `\"`) + "\"\n" +
+		"[include]\n\tpath = " + include + "\n" +
+		"[core]\n\taskPass = " + filepath.Join(home, "askpass") + "\n"
+	if err := os.WriteFile(filepath.Join(home, ".gitconfig"), []byte(global), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	askpass := "#!/bin/sh\necho \"askpass $*\" >> '" + marker + "'\n"
+	if err := os.WriteFile(filepath.Join(home, "askpass"), []byte(askpass), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GIT_ASKPASS", filepath.Join(home, "askpass"))
+	t.Setenv("SSH_ASKPASS", filepath.Join(home, "askpass"))
+	t.Setenv("GIT_CONFIG_PARAMETERS", sqQuote("credential.helper="+spy("params"))+" "+sqQuote(scoped+".helper="+spy("params-scoped"))+" "+sqQuote("patgit.kept=yes"))
+
+	// Control: plain git with that environment asks the helpers.
+	ctl := exec.Command("git", "ls-remote", f.ghURL)
+	ctl.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0")
+	_ = ctl.Run()
+	if b, err := os.ReadFile(marker); err != nil || !strings.Contains(string(b), "params") || !strings.Contains(string(b), "global") {
+		t.Fatalf("control: the user's helpers were not all asked (%q, %v): the test proves nothing", b, err)
+	}
+	os.Remove(marker)
+
+	for _, host := range []string{"github", "azure"} {
+		secret := f.ghWrite
+		if host == "azure" {
+			secret = f.azWrite
+		}
+		dir := filepath.Join(t.TempDir(), host)
+		cmd, err := Command(context.Background(), f.url(host), f.opts(t, host, secret), "clone", "-q", f.url(host), dir)
+		if err != nil {
+			t.Fatalf("Command: %v", err)
+		}
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%s: git clone: %v\n%s", host, err, out.String())
+		}
+		if b, err := os.ReadFile(marker); err == nil {
+			t.Errorf("%s: a helper of the user's was called: %q", host, b)
+			testkit.NoLeak(t, "the user's helper's input", b, secret)
+			os.Remove(marker)
+		}
+		testkit.NoLeak(t, "git's output", out.String(), secret)
+		testkit.NoLeakInDir(t, dir, secret)
+		got, err := exec.Command("git", "-C", dir, "config", "patgit.kept").Output()
+		if host == "github" && (err != nil || strings.TrimSpace(string(got)) != "yes") {
+			t.Errorf("the caller's own GIT_CONFIG_PARAMETERS entry was lost: %q, %v", got, err)
+		}
+	}
+}
+
+func TestCommandRefusesHelperArgs(t *testing.T) {
+	for _, args := range [][]string{
+		{"-c", "credential.helper=store", "fetch"},
+		{"-C", "dir", "-c", "Credential.https://example.com.Helper=cache", "fetch"},
+		{"--config-env=credential.helper=HELPER", "fetch"},
+		{"--config-env", "include.path=FILE", "fetch"},
+		{"-c", "includeIf.gitdir:/x/.path=/y", "fetch"},
+	} {
+		if err := checkConfigArgs(args); !errors.Is(err, ErrConfigArg) {
+			t.Errorf("checkConfigArgs(%q) = %v; want ErrConfigArg", args, err)
+		}
+	}
+	for _, args := range [][]string{
+		{"-c", "http.sslVerify=true", "fetch"},
+		{"clone", "-c", "credential.helper=store", "u", "d"}, // clone's own -c: the new repository's config, read before the reset
+		{"-C", "-c", "fetch"},
+	} {
+		if err := checkConfigArgs(args); err != nil {
+			t.Errorf("checkConfigArgs(%q) = %v", args, err)
+		}
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
+	"os"
 	"strings"
 
 	"github.com/patgit/patgit/pat"
@@ -22,24 +22,39 @@ import (
 // "store" and "erase" read the input and answer nothing (patgit keeps no
 // credentials). "get" parses the request strictly ([pat.ReadCredential]) and
 // answers protocol, host, path (only when git sent one), username and
-// password, with the token from opts.Source or the conventional environment
-// variables for the host ([EnvVars]). It never asks `git credential fill`,
-// as [Auth] does last: git would ask this helper again.
+// password, with the token from opts.Source or the environment variables
+// bound to the host ([provider.TokenEnv]). It never asks `git credential
+// fill`, as [Auth] does last: git would ask this helper again.
 //
 // It stays silent (no answer, nil error, so git asks its next helper) for a
 // protocol other than https (http only for loopback hosts), for a host it
-// does not know, and when no token is found. The hosts it knows are
-// github.com, *.ghe.com, dev.azure.com, *.visualstudio.com and the host of
-// opts.Provider.BaseURL: it never hands a token to any other host, even one
-// whose path looks like Azure DevOps Server's. Without a path (git sends one
-// only with credential.useHttpPath) the provider is the host's: for the
-// BaseURL host, Azure DevOps when BaseURL names an organization or
-// collection, else GitHub.
+// does not know, and when no token is found. The host must be a plain DNS
+// name or a bracketed IP literal, with an optional port
+// ([provider.ForHost]): "evil.example/a.visualstudio.com", trailing dots,
+// IDNA and user information are hosts it does not know. The hosts it knows
+// are the well-known ones (github.com, *.ghe.com, dev.azure.com,
+// *.visualstudio.com), the host of opts.Provider.BaseURL (which belongs to
+// the provider opts.Provider.Name says, or BaseURL alone says; never a path)
+// and, in CI with no BaseURL, the server GITHUB_SERVER_URL or
+// SYSTEM_COLLECTIONURI names ([provider.CIConfig]). With a path (git sends
+// one only with credential.useHttpPath) the repository must parse on that
+// host; without one, SYSTEM_ACCESSTOKEN goes to dev.azure.com only when no
+// SYSTEM_COLLECTIONURI binds it to an organization.
 //
-// The user name is never empty: GitHub's login (or x-access-token), or on
-// Azure DevOps the user name git sent, else the organization. An unknown op
-// or a malformed request is an error; git then reports the helper failed.
+// The user name is never empty ([provider.GitUsername]): GitHub's login (or
+// x-access-token), or on Azure DevOps the user name git sent, else the
+// organization. An unknown op or a malformed request is an error; git then
+// reports the helper failed.
 func CredentialHelper(ctx context.Context, op string, in io.Reader, out io.Writer, opts Options) error {
+	if err := checkContext(ctx, "CredentialHelper"); err != nil {
+		return err
+	}
+	if in == nil {
+		return invalid("CredentialHelper", "nil request reader")
+	}
+	if out == nil && op == "get" {
+		return invalid("CredentialHelper", "nil answer writer")
+	}
 	switch op {
 	case "store", "erase":
 		_, err := io.Copy(io.Discard, io.LimitReader(in, pat.MaxCredentialSize))
@@ -64,11 +79,15 @@ func CredentialHelper(ctx context.Context, op string, in io.Reader, out io.Write
 	default:
 		return nil
 	}
-	p, repo, ok := helperProvider(proto, c, opts.Provider)
+	p, repo, cfg, ok := helperProvider(proto, c, opts.Provider)
 	if !ok {
 		return nil
 	}
-	tok, err := findToken(ctx, opts.Source, p.Name(), repo.Host, "", false)
+	var env []string
+	if opts.Source == nil {
+		env = provider.TokenEnv(p, repo, cfg, os.Getenv)
+	}
+	tok, err := findToken(ctx, opts.Source, env, repo.Host, "", false)
 	if errors.Is(err, pat.ErrNotFound) {
 		return nil
 	}
@@ -80,15 +99,11 @@ func CredentialHelper(ctx context.Context, op string, in io.Reader, out io.Write
 	if err != nil {
 		return fmt.Errorf("gitauth: credential get for %s: %w", repo.Host, err)
 	}
-	user := cliUsername(p.Name(), auth.Username, repo.Owner)
-	if p.Name() == "azure-devops" && c.Username != "" {
-		user = c.Username // any name works; keep the one in the remote URL
-	}
 	answer := pat.Credential{
 		Protocol: c.Protocol,
 		Host:     c.Host,
 		Path:     c.Path,
-		Username: user,
+		Username: provider.GitUsername(p, repo, tok, auth.Username, c.Username),
 		Password: tok,
 	}
 	if err := pat.WriteCredential(out, answer); err != nil {
@@ -97,60 +112,22 @@ func CredentialHelper(ctx context.Context, op string, in io.Reader, out io.Write
 	return nil
 }
 
-// helperProvider finds the provider for a credential request, only for hosts
-// patgit knows (see CredentialHelper).
-func helperProvider(proto string, c pat.Credential, cfg provider.Config) (provider.Provider, provider.Repo, bool) {
-	hostname := strings.ToLower(c.Host)
-	if h, _, ok := strings.Cut(hostname, ":"); ok && !strings.HasPrefix(hostname, "[") {
-		hostname = h
+// helperProvider finds the provider, repository and configuration for a
+// credential request, only for hosts provider knows (see CredentialHelper):
+// the host alone, or with git's path (credential.useHttpPath) the
+// repository, which must be on that host.
+func helperProvider(proto string, c pat.Credential, cfg provider.Config) (provider.Provider, provider.Repo, provider.Config, bool) {
+	cfg = provider.CIConfig(proto+"://"+c.Host+"/", cfg, os.Getenv)
+	p, repo, err := provider.ForHost(proto, c.Host, cfg)
+	if err != nil {
+		return nil, provider.Repo{}, cfg, false
 	}
-	var baseHost string
-	var baseHasPath bool
-	if cfg.BaseURL != "" {
-		if u, err := url.Parse(cfg.BaseURL); err == nil {
-			baseHost = strings.ToLower(u.Host)
-			baseHasPath = strings.Trim(u.Path, "/") != ""
-		}
+	if c.Path == "" {
+		return p, repo, cfg, true
 	}
-	isBase := baseHost != "" && (strings.EqualFold(c.Host, baseHost) || sameDefaultPort(proto, c.Host, baseHost))
-	azure := hostname == "dev.azure.com" || strings.HasSuffix(hostname, ".visualstudio.com")
-	github := hostname == "github.com" || strings.HasSuffix(hostname, ".ghe.com")
-	if !azure && !github && !isBase {
-		return nil, provider.Repo{}, false
+	pp, pr, err := provider.ForURL(proto+"://"+c.Host+"/"+strings.TrimPrefix(c.Path, "/"), cfg)
+	if err != nil || !strings.EqualFold(pr.Host, repo.Host) || pp.Name() != p.Name() {
+		return nil, provider.Repo{}, cfg, false
 	}
-	base := proto + "://" + c.Host
-	var candidates []string
-	switch {
-	case c.Path != "":
-		candidates = []string{base + "/" + strings.TrimPrefix(c.Path, "/")}
-	case azure || (isBase && baseHasPath):
-		org := c.Username
-		if org == "" {
-			org = "patgit"
-			if isBase && baseHasPath {
-				u, _ := url.Parse(cfg.BaseURL)
-				segs := strings.Split(strings.Trim(u.Path, "/"), "/")
-				org = segs[len(segs)-1]
-			}
-		}
-		candidates = []string{base + "/" + url.PathEscape(org) + "/_git/patgit"}
-	default:
-		candidates = []string{base + "/patgit/patgit"}
-	}
-	for _, raw := range candidates {
-		p, repo, err := provider.ForURL(raw, cfg)
-		if err == nil {
-			return p, repo, true
-		}
-	}
-	return nil, provider.Repo{}, false
-}
-
-// sameDefaultPort compares hosts that differ only by the scheme's default port.
-func sameDefaultPort(proto, a, b string) bool {
-	port := ":443"
-	if proto == "http" {
-		port = ":80"
-	}
-	return strings.EqualFold(strings.TrimSuffix(a, port), strings.TrimSuffix(b, port))
+	return pp, pr, cfg, true
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/patgit/patgit/internal/testkit"
 	"github.com/patgit/patgit/pat"
 	"github.com/patgit/patgit/provider"
 	"github.com/patgit/patgit/provider/providertest"
@@ -88,7 +89,7 @@ func TestCredentialHelper(t *testing.T) {
 			case err != nil:
 				t.Errorf("err = %v; want nil", err)
 			}
-			noSecret(t, err, append(f.secrets(), azTok, ghTok)...)
+			testkit.NoLeak(t, "error", err, append(f.secrets(), azTok, ghTok)...)
 			if out.String() != tc.want {
 				t.Errorf("answer:\n%q\nwant:\n%q", out.String(), tc.want)
 			}

@@ -13,19 +13,30 @@
 //
 // # Where the token comes from
 //
-// Options.Source when set. Otherwise, in order, the variables [EnvVars] lists
-// for the host, then `git credential fill` for the clean clone URL:
+// Options.Source when set. Otherwise, in order, the environment variables
+// bound to the remote's host ([provider.TokenEnv]), then `git credential
+// fill` for the clean clone URL. Each variable goes only to the hosts the
+// binding names:
 //
-//	github.com, *.ghe.com           GH_TOKEN, GITHUB_TOKEN
-//	GitHub Enterprise Server        GH_ENTERPRISE_TOKEN, GITHUB_ENTERPRISE_TOKEN
-//	Azure DevOps (Services, Server) AZURE_DEVOPS_EXT_PAT, SYSTEM_ACCESSTOKEN
+//	GH_TOKEN, GITHUB_TOKEN                    github.com, *.ghe.com
+//	GH_ENTERPRISE_TOKEN, GITHUB_ENTERPRISE_TOKEN
+//	                                          a GitHub Enterprise Server that Config.BaseURL
+//	                                          or GITHUB_SERVER_URL names
+//	GITHUB_TOKEN (after those)                the server GITHUB_SERVER_URL names (Actions)
+//	AZURE_DEVOPS_EXT_PAT                      dev.azure.com, *.visualstudio.com, an Azure
+//	                                          DevOps Server that Config.BaseURL names
+//	SYSTEM_ACCESSTOKEN                        the collection SYSTEM_COLLECTIONURI names (its
+//	                                          host; on dev.azure.com its organization only);
+//	                                          unset SYSTEM_COLLECTIONURI: as AZURE_DEVOPS_EXT_PAT
 //
-// The variables go to whichever host of that family the URL names, as gh
-// hands GH_ENTERPRISE_TOKEN to the Enterprise host it targets: an Azure DevOps
-// Server that provider.ForURL recognises by its /_git/ path receives
-// AZURE_DEVOPS_EXT_PAT too. Look-alikes of the hosted services are refused
-// before any token is chosen; for remotes from untrusted input, set
-// Options.Source (and Options.Provider.BaseURL) explicitly.
+// gitauth itself knows no host: the provider and the hosts it serves come
+// from provider.ForURL (well-known hosts and the host of
+// Options.Provider.BaseURL, whose provider Options.Provider.Name or BaseURL
+// alone says; never a URL's path), and everything host-specific (variables,
+// user names, hints) from provider's host-family table. Any other host is
+// refused before a token is read. In CI with no BaseURL, the server
+// GITHUB_SERVER_URL or SYSTEM_COLLECTIONURI names configures itself
+// ([provider.CIConfig]).
 //
 // When none has a token the error is a [*NoTokenError] saying what was tried,
 // e.g. "no token for github.com: GH_TOKEN, GITHUB_TOKEN unset; git credential
@@ -80,6 +91,10 @@
 //     multi_ack_detailed when the server offers it (thin-pack stays off);
 //   - go-git v5 does not fully implement multi_ack answers, and its authors
 //     warn that fetches into an existing clone may then fail;
+//   - go-git's http and https transports become go-git's own transport over
+//     a client that cuts the body of every answer that is not 2xx at 64 KiB
+//     (go-git reads a refusal's body whole into its error), unless the
+//     program installed transports of its own there;
 //   - a program whose other goroutines run go-git transfers while patgit
 //     makes its first one would race on the list: such a program calls
 //     EnableMultiAck itself first thing in main, before those goroutines
@@ -116,9 +131,21 @@
 // Options.Provider.HTTPClient (and Timeout) serve the provider's checks and
 // [Options.Probe]. [Clone], [Fetch] and [Push] move objects through go-git's
 // own HTTP transport, which go-git lets a program replace only for the whole
-// process: it honours HTTPS_PROXY and NO_PROXY from the environment, and the
-// ProxyOptions, CABundle and InsecureSkipTLS fields of the go-git options
-// passed in are kept. Bound a transfer's time with ctx.
+// process (see [EnableMultiAck] for the cap on refusal bodies patgit adds):
+// it honours HTTPS_PROXY and NO_PROXY from the environment, and the
+// ProxyOptions, CABundle, InsecureSkipTLS and client-certificate fields of
+// the go-git options passed in are kept. Bound a transfer's time with ctx.
+//
+// # Progress
+//
+// The Progress writer of the go-git options given to [Clone], [Fetch] and
+// [Push] receives the server's sideband text (progress counters, hook
+// output, notices) through one writer of gitauth's: line by line, each line
+// scrubbed of the token in every encoding, stripped of control characters
+// and escape sequences (the \r and \n that end lines stay, so counters still
+// rewrite their line), and cut to 1 KiB. A line is passed on when it ends;
+// the last one when the operation returns. go-git gives submodule updates
+// no progress writer.
 //
 // # The git CLI
 //

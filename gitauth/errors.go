@@ -1,11 +1,10 @@
 package gitauth
 
 import (
-	"encoding/base64"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 
+	"github.com/patgit/patgit/pat"
 	"github.com/patgit/patgit/provider"
 )
 
@@ -36,7 +36,24 @@ var (
 	// advertisement (an Azure DevOps sign-in page, a proxy's notice). [Probe]
 	// reports it together with [provider.ErrUnauthorized].
 	ErrNotSmartHTTP = errors.New("not a git smart-HTTP answer")
+	// ErrInvalidArgument: a nil context, repository, reader or writer, or a
+	// zero Resolved, was passed where a value is needed. Nothing was sent.
+	ErrInvalidArgument = errors.New("invalid argument")
 )
+
+// invalid returns an error naming fn and the argument, matching
+// [ErrInvalidArgument].
+func invalid(fn, what string) error {
+	return fmt.Errorf("gitauth: %s: %w: %s", fn, ErrInvalidArgument, what)
+}
+
+// checkContext refuses a nil ctx for fn.
+func checkContext(ctx context.Context, fn string) error {
+	if ctx == nil {
+		return invalid(fn, "nil context")
+	}
+	return nil
+}
 
 // RemoteError is a refusal by the remote during a clone, fetch, push or
 // probe. It names the remote by its clean URL and the repository; it never
@@ -125,62 +142,49 @@ func (e *RemoteError) Unwrap() []error {
 	return []error{e.Err}
 }
 
-// target is what an operation acts on, for error messages and redaction.
+// target is what an operation acts on, for error messages and scrubbing.
 type target struct {
 	op       string
-	remote   string   // clean URL
-	repo     string   // "owner/name"
-	host     string   // for provider errors
-	provider string   // the provider's Name, "" when none claims the remote
-	secrets  []string // never printed
+	remote   string      // clean URL
+	repo     string      // "owner/name"
+	host     string      // for provider errors
+	provider string      // the provider's Name, "" when none claims the remote
+	tokens   []pat.Token // scrubbed from every server text; never printed
 }
 
-// redactor replaces every form of the secrets in s. Secrets shorter than 4
-// bytes are not searched for (they would mask ordinary text).
-func (t *target) redact(s string) string {
-	for _, sec := range t.secrets {
-		if len(sec) < 4 {
-			continue
-		}
-		s = strings.ReplaceAll(s, sec, "REDACTED")
-		if q := url.QueryEscape(sec); q != sec {
-			s = strings.ReplaceAll(s, q, "REDACTED")
-		}
-		// Base64 (a Basic Authorization header) after a user name of any
-		// length: the characters that depend on the secret alone.
-		for align := range 3 {
-			b := base64.StdEncoding.EncodeToString([]byte(strings.Repeat(":", align) + sec))
-			if len(b) > 16 {
-				s = strings.ReplaceAll(s, b[4:len(b)-4], "REDACTED")
-			}
-		}
+// Bounds of the server text an error keeps.
+const (
+	// maxDetail bounds the server message kept in a RemoteError.
+	maxDetail = 200
+	// maxMessage bounds an error text that holds server text (go-git's
+	// errors quote URLs, sideband lines and bodies).
+	maxMessage = 1024
+)
+
+// scrub returns s with every form of the tokens masked ([pat.Token.Scrub]).
+func (t *target) scrub(s string) string {
+	for _, tok := range t.tokens {
+		s = tok.Scrub(s)
 	}
 	return s
 }
 
-// maxDetail bounds the server message kept in an error.
-const maxDetail = 200
+// sanitize returns server text fit for an error: one line, no control
+// characters, scrubbed, at most max bytes ([pat.Sanitize]).
+func (t *target) sanitize(s string, max int) string {
+	return pat.Sanitize(s, max, t.tokens...)
+}
 
-// detail returns the first non-empty line of a server message, redacted and
-// shortened.
+// detail returns the first non-empty line of a server message, scrubbed
+// (the whole message first, so no line keeps a piece of an encoding that
+// spans lines), without a "remote:" prefix, on one line and shortened.
 func (t *target) detail(msg string) string {
-	msg = strings.TrimSpace(msg)
+	msg = t.scrub(msg)
 	for line := range strings.SplitSeq(msg, "\n") {
 		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "remote:"))
-		if line == "" {
-			continue
+		if line = t.sanitize(line, maxDetail); line != "" {
+			return line
 		}
-		line = strings.Map(func(r rune) rune {
-			if r < 0x20 || r == 0x7f {
-				return -1
-			}
-			return r
-		}, line)
-		line = t.redact(line) // before shortening, which could cut a secret in two
-		if len(line) > maxDetail {
-			line = line[:maxDetail] + "..."
-		}
-		return line
 	}
 	return ""
 }
@@ -196,6 +200,16 @@ type sanitizedError struct {
 func (e *sanitizedError) Error() string        { return e.msg }
 func (e *sanitizedError) Is(target error) bool { return errors.Is(e.orig, target) }
 
+// sanitizeErr returns err when its text is already one clean line free of
+// the tokens, else a *sanitizedError with the sanitized text.
+func (t *target) sanitizeErr(err error) error {
+	msg := err.Error()
+	if clean := t.sanitize(msg, maxMessage); clean != msg {
+		return &sanitizedError{msg: clean, orig: err}
+	}
+	return err
+}
+
 // mapError turns a go-git error into a patgit error for t. Errors it does not
 // recognise are wrapped with the operation and remote, redacted if needed.
 func (t *target) mapError(err error) error {
@@ -205,11 +219,7 @@ func (t *target) mapError(err error) error {
 	if re := t.remoteError(err); re != nil {
 		return re
 	}
-	msg := err.Error()
-	if red := t.redact(msg); red != msg {
-		err = &sanitizedError{msg: red, orig: err}
-	}
-	return fmt.Errorf("gitauth: %s %s: %w", t.op, t.remote, err)
+	return fmt.Errorf("gitauth: %s %s: %w", t.op, t.remote, t.sanitizeErr(err))
 }
 
 // suffixAfter returns the text after "prefix: " in msg.
@@ -268,7 +278,7 @@ func (t *target) remoteError(err error) *RemoteError {
 // forbidden classifies a 403: SAML SSO, a rate limit, or a plain refusal.
 func (t *target) forbidden(body string, h http.Header) error {
 	if strings.Contains(body, "SAML") || strings.Contains(strings.ToLower(body), "single sign-on") {
-		return &provider.SSOError{Host: t.host, URL: ssoURL(body, h)}
+		return &provider.SSOError{Host: t.host, URL: t.sanitize(ssoURL(body, h), maxDetail)}
 	}
 	if h != nil && h.Get("X-RateLimit-Remaining") == "0" {
 		return t.rateLimit(h, t.detail(body))

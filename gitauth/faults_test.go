@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patgit/patgit/internal/testkit"
 	"github.com/patgit/patgit/provider"
 	"github.com/patgit/patgit/provider/providertest"
 )
@@ -145,7 +146,7 @@ func TestProbeFaults(t *testing.T) {
 				if d := time.Since(start); d > bound {
 					t.Errorf("Probe took %v, want < %v", d, bound)
 				}
-				noSecret(t, err, f.secrets()...)
+				testkit.NoLeak(t, "error", err, f.secrets()...)
 				u, _ := url.Parse(f.url(host))
 				tc.want(t, result{err: err, requests: count("git info/refs"), recorded: rec.Requests()[before:], host: u.Host})
 			})

@@ -18,12 +18,20 @@ var multiAckOnce sync.Once
 // it, once for the process, and leaves the rest of the list (thin-pack) as it
 // was.
 //
+// EnableMultiAck also caps, for the process, what go-git reads of an HTTP
+// answer that is not 2xx at 64 KiB: go-git reads such a refusal's body
+// whole into its error, so a hostile host could make it hold any amount of
+// memory. It does so by installing go-git's own HTTP transport, over a
+// client that cuts those bodies, under the http and https schemes of
+// go-git's client.Protocols, unless the program installed a transport of
+// its own there (then that one stays, uncapped).
+//
 // [Clone], [Fetch] and [Push] call it before their first transfer, so most
 // programs need not. A program that also runs go-git transfers of its own,
 // concurrently with patgit's, calls it first thing (in main, before any
-// goroutine starts a transfer): changing the list while a transfer reads it
-// is a data race. Calls after the first do nothing and are safe from any
-// goroutine.
+// goroutine starts a transfer): changing the list or the transports while
+// a transfer reads them is a data race. Calls after the first do nothing
+// and are safe from any goroutine.
 //
 // The change applies to every go-git user in the process and every server:
 // go-git then asks GitHub and others for multi_ack_detailed too. go-git v5
@@ -33,6 +41,7 @@ var multiAckOnce sync.Once
 // and [CredentialHelper] never change the list: a program that wants go-git's
 // defaults uses them with go-git directly.
 func EnableMultiAck() {
+	installTransport()
 	multiAckOnce.Do(func() {
 		// Build a new slice rather than editing the old one in place: a
 		// caller may hold the old slice.

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -48,9 +49,16 @@ const maxProbeBody = 4 << 10
 //   - [provider.ErrRateLimited] ([*provider.RateLimitError]): 429, or 403
 //     with GitHub's rate-limit headers.
 //
-// A token whose kind belongs to the other provider than the URL's is refused
-// before any request ([provider.ErrTokenMismatch]). Every message names the
-// repository and none holds the token.
+// A host no provider claims (neither a well-known host nor the host of
+// Options.Provider.BaseURL) is probed only when the URL is plain
+// ([provider.PlainURL]: https, no user information, no look-alike of a known
+// host such as github.com.evil.example, no malformed part). A token whose
+// kind belongs to another provider than the URL's is refused before any
+// request ([provider.ErrTokenMismatch]), and so is a token of a known kind
+// (ghp_, an Azure DevOps PAT) for a host no provider claims, loopback test
+// servers aside: configure the host to probe it. Tokens of unknown kind
+// (pipeline JWTs, on-premises PATs) may go to any plain URL. Every message
+// names the repository and none holds the token.
 func Probe(ctx context.Context, rawURL string, auth transport.AuthMethod, access Access) error {
 	return Options{}.Probe(ctx, rawURL, auth, access)
 }
@@ -62,6 +70,9 @@ func Probe(ctx context.Context, rawURL string, auth transport.AuthMethod, access
 // it instead of [ProbeTimeout]. o.Source is not used: the credentials are
 // auth's.
 func (o Options) Probe(ctx context.Context, rawURL string, auth transport.AuthMethod, access Access) error {
+	if err := checkContext(ctx, "Probe"); err != nil {
+		return err
+	}
 	service := transport.UploadPackServiceName
 	op := "probe read"
 	if access == Write {
@@ -73,28 +84,46 @@ func (o Options) Probe(ctx context.Context, rawURL string, auth transport.AuthMe
 	}
 	t.op = op
 	var setAuth func(*http.Request)
+	var secret string
 	switch a := auth.(type) {
 	case nil:
 	case *githttp.BasicAuth:
 		if a == nil {
 			break
 		}
-		t.secrets = append(t.secrets, a.Password)
-		setAuth = a.SetAuth
+		secret, setAuth = a.Password, a.SetAuth
 	case *githttp.TokenAuth:
 		if a == nil {
 			break
 		}
-		t.secrets = append(t.secrets, a.Token)
-		setAuth = a.SetAuth
+		secret, setAuth = a.Token, a.SetAuth
 	case githttp.AuthMethod:
 		setAuth = a.SetAuth
 	default:
 		return fmt.Errorf("gitauth: %s %s: %w: %s is not an HTTP credential", op, t.remote, transport.ErrInvalidAuthMethod, auth.Name())
 	}
-	// Never send one provider's token to the other's host.
-	for _, sec := range t.secrets {
-		if k := pat.Identify(sec); t.provider != "" && k.Provider() != "" && k.Provider() != t.provider {
+	if secret != "" {
+		// The secret must be a token: Scrub masks it in everything the
+		// server says back. A password with white space or control
+		// characters inside could not be found again in an echo.
+		tok, err := pat.New(secret)
+		if err != nil {
+			return fmt.Errorf("gitauth: %s %s: the credentials' password is not a token (nothing was sent): %w", op, t.remote, err)
+		}
+		t.tokens = append(t.tokens, tok)
+	}
+	// Never send one provider's token to another's host, nor to a host no
+	// provider claims (loopback test servers aside): a token of a known kind
+	// goes only to its provider's hosts.
+	for _, tok := range t.tokens {
+		k := tok.Kind()
+		switch {
+		case k.Provider() == "" || k.Provider() == t.provider:
+		case t.provider == "" && provider.IsLoopback(t.host):
+		case t.provider == "":
+			return fmt.Errorf("gitauth: %s %s: %w: a %s token goes only to %s hosts, and no configuration names %s as one; set Options.Provider.BaseURL (and Name) for it (nothing was sent)",
+				op, t.remote, provider.ErrTokenMismatch, k, k.Provider(), t.host)
+		default:
 			return fmt.Errorf("gitauth: %s %s: %w: a %s token cannot authenticate to %s (%s) (nothing was sent)",
 				op, t.remote, provider.ErrTokenMismatch, k, t.host, t.provider)
 		}
@@ -118,7 +147,7 @@ func (o Options) Probe(ctx context.Context, rawURL string, auth transport.AuthMe
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
 	if err != nil {
-		return fmt.Errorf("gitauth: %s %s: %w", op, t.remote, &sanitizedError{msg: t.redact(err.Error()), orig: err})
+		return fmt.Errorf("gitauth: %s %s: %w", op, t.remote, t.sanitizeErr(err))
 	}
 	// Some Git hosts only speak smart HTTP to user agents that start with
 	// "git/" (UNVERIFIED for GitHub and Azure DevOps today): present as git.
@@ -137,9 +166,11 @@ func (o Options) Probe(ctx context.Context, rawURL string, auth transport.AuthMe
 }
 
 // probeTarget finds the clean clone URL and repository name for rawURL. A
-// URL no provider claims (a test server not named in cfg.BaseURL) is used as
-// it is, without user information, query or fragment.
+// URL no provider claims (a test server not named in cfg.BaseURL) is used
+// only when it is plain ([provider.PlainURL]): no user information, no
+// look-alike of a known host, no malformed part.
 func probeTarget(rawURL string, cfg provider.Config) (*target, error) {
+	cfg = provider.CIConfig(rawURL, cfg, os.Getenv)
 	p, repo, err := provider.ForURL(rawURL, cfg)
 	if err == nil {
 		clone := p.CloneURL(repo)
@@ -151,12 +182,14 @@ func probeTarget(rawURL string, cfg provider.Config) (*target, error) {
 	if !errors.Is(err, provider.ErrUnsupportedURL) {
 		return nil, fmt.Errorf("gitauth: %w", err)
 	}
-	u, perr := url.Parse(rawURL)
-	if perr != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || strings.Trim(u.Path, "/") == "" ||
-		strings.ContainsAny(rawURL, "\\\x00\r\n\t") {
+	plain, perr := provider.PlainURL(rawURL, cfg)
+	if perr != nil {
+		return nil, fmt.Errorf("gitauth: %w", perr)
+	}
+	u, uerr := url.Parse(plain)
+	if uerr != nil {
 		return nil, fmt.Errorf("gitauth: %w", err)
 	}
-	u.User, u.RawQuery, u.Fragment, u.ForceQuery = nil, "", "", false
 	name := strings.TrimSuffix(strings.Trim(u.Path, "/"), ".git")
 	return &target{remote: u.String(), repo: name, host: strings.ToLower(u.Host)}, nil
 }
@@ -164,7 +197,7 @@ func probeTarget(rawURL string, cfg provider.Config) (*target, error) {
 // probeClient returns provider's client for c (see provider.NewHTTPClient):
 // a deadline of timeout (<= 0: ProbeTimeout) per request, bounded retries of
 // the GET after resets and 502/503/504, capped bodies, *provider.HostError
-// for failures, and credentials dropped on a redirect to another host name.
+// for failures, and credentials dropped on a redirect to another origin.
 func probeClient(c *http.Client, timeout time.Duration) *http.Client {
 	if timeout <= 0 {
 		timeout = ProbeTimeout
@@ -176,10 +209,10 @@ func probeClient(c *http.Client, timeout time.Duration) *http.Client {
 // *provider.HostError (it names the host) when its text holds no secret.
 func (t *target) requestErr(err error) error {
 	var he *provider.HostError
-	if errors.As(err, &he) && t.redact(he.Error()) == he.Error() {
+	if errors.As(err, &he) && t.sanitize(he.Error(), maxMessage) == he.Error() {
 		return fmt.Errorf("gitauth: %s %s: %w", t.op, t.remote, he)
 	}
-	return fmt.Errorf("gitauth: %s %s: %w", t.op, t.remote, &sanitizedError{msg: t.redact(err.Error()), orig: err})
+	return fmt.Errorf("gitauth: %s %s: %w", t.op, t.remote, t.sanitizeErr(err))
 }
 
 // probeAnswer maps the info/refs response for service.

@@ -15,6 +15,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 
+	"github.com/patgit/patgit/internal/testkit"
 	"github.com/patgit/patgit/provider"
 )
 
@@ -67,7 +68,7 @@ func TestProbe(t *testing.T) {
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("Probe = %v; want %v", err, tc.want)
 			}
-			noSecret(t, err, f.secrets()...)
+			testkit.NoLeak(t, "error", err, f.secrets()...)
 			if !strings.Contains(err.Error(), tc.says) {
 				t.Errorf("Probe error %q does not say %q", err, tc.says)
 			}
@@ -176,7 +177,7 @@ func TestProbeAnswers(t *testing.T) {
 			if n.Load() != 1 {
 				t.Errorf("requests = %d; want 1", n.Load())
 			}
-			noSecret(t, err, secret)
+			testkit.NoLeak(t, "error", err, secret)
 			if tc.name == "500" {
 				var re *RemoteError
 				if !errors.As(err, &re) || re.Status != 500 || !strings.Contains(err.Error(), "o/r") {
@@ -305,7 +306,7 @@ func TestProbeRefusesOtherProvidersToken(t *testing.T) {
 			if !errors.Is(err, provider.ErrTokenMismatch) {
 				t.Fatalf("Probe: %v, want ErrTokenMismatch", err)
 			}
-			noSecret(t, err, f.secrets()...)
+			testkit.NoLeak(t, "error", err, f.secrets()...)
 			if n := f.gh.TotalRequests() + f.az.TotalRequests(); n != 0 {
 				t.Errorf("%d requests sent", n)
 			}

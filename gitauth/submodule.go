@@ -108,9 +108,9 @@ func submoduleURL(raw, base string) string {
 }
 
 // submoduleTarget is the error target of a submodule at subURL: its own
-// URL, repository and host, and the superproject's secrets to redact.
+// URL, repository and host, and the superproject's tokens to scrub.
 func submoduleTarget(subURL string, super *target, opts Options) *target {
-	t := &target{op: "clone", remote: subURL, secrets: super.secrets}
+	t := &target{op: "clone", remote: subURL, tokens: super.tokens}
 	if p, r, err := provider.ForURL(subURL, opts.Provider); err == nil {
 		t.repo, t.host, t.provider = r.String(), r.Host, p.Name()
 	} else if u, err := url.Parse(subURL); err == nil {

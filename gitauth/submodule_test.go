@@ -11,6 +11,7 @@ import (
 
 	git "github.com/go-git/go-git/v5"
 
+	"github.com/patgit/patgit/internal/testkit"
 	"github.com/patgit/patgit/provider/providertest"
 )
 
@@ -55,7 +56,7 @@ func TestCloneSubmoduleOnOtherHostGetsNoToken(t *testing.T) {
 
 	dir := filepath.Join(t.TempDir(), "c")
 	_, err = Clone(context.Background(), f.ghURL, dir, f.opts(t, "github", f.ghRead), &git.CloneOptions{RecurseSubmodules: git.DefaultSubmoduleRecursionDepth})
-	noSecret(t, err, f.secrets()...)
+	testkit.NoLeak(t, "error", err, f.secrets()...)
 	if len(rec.Requests()) == 0 {
 		t.Fatalf("the submodule's host was never asked (clone error: %v)", err)
 	}
@@ -81,7 +82,7 @@ func TestCloneSubmoduleOnSameHost(t *testing.T) {
 
 	dir := filepath.Join(t.TempDir(), "c")
 	if _, err := Clone(context.Background(), f.ghURL, dir, f.opts(t, "github", f.ghRead), &git.CloneOptions{RecurseSubmodules: git.DefaultSubmoduleRecursionDepth}); err != nil {
-		noSecret(t, err, f.secrets()...)
+		testkit.NoLeak(t, "error", err, f.secrets()...)
 		t.Fatalf("Clone: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "lib", "lib.go")); err != nil {
@@ -108,7 +109,7 @@ func TestCloneSubmoduleFailureNamesTheSubmodule(t *testing.T) {
 
 			dir := filepath.Join(t.TempDir(), "c")
 			_, err := Clone(context.Background(), f.ghURL, dir, f.opts(t, "github", f.ghRead), &git.CloneOptions{RecurseSubmodules: git.DefaultSubmoduleRecursionDepth})
-			noSecret(t, err, f.secrets()...)
+			testkit.NoLeak(t, "error", err, f.secrets()...)
 			var se *SubmoduleError
 			if !errors.As(err, &se) || se.Path != "lib" || se.URL != want || se.Super != f.ghURL {
 				t.Fatalf("err = %#v (%v); want a SubmoduleError for lib at %s", err, err, want)
@@ -156,7 +157,7 @@ func TestCloneNestedSubmodule(t *testing.T) {
 
 	dir = filepath.Join(t.TempDir(), "all-levels")
 	_, err = Clone(context.Background(), f.ghURL, dir, f.opts(t, "github", f.ghRead), &git.CloneOptions{RecurseSubmodules: git.DefaultSubmoduleRecursionDepth})
-	noSecret(t, err, f.secrets()...)
+	testkit.NoLeak(t, "error", err, f.secrets()...)
 	var se *SubmoduleError
 	if !errors.As(err, &se) || se.Path != "lib/lib" || se.URL != f.gh.URL+"/"+ghOwner+"/missing.git" || !errors.Is(err, ErrRepoNotFound) {
 		t.Errorf("err = %v; want a SubmoduleError for lib/lib at %s/%s/missing.git matching ErrRepoNotFound", err, f.gh.URL, ghOwner)

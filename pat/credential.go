@@ -40,6 +40,9 @@ type ProtocolError struct {
 }
 
 func (e *ProtocolError) Error() string {
+	if e == nil {
+		return ErrProtocol.Error()
+	}
 	var b strings.Builder
 	b.WriteString("pat: malformed git credential message: ")
 	if e.Line > 0 {
@@ -55,7 +58,12 @@ func (e *ProtocolError) Error() string {
 func (e *ProtocolError) Is(target error) bool { return target == ErrProtocol }
 
 // Unwrap returns the underlying error, if any.
-func (e *ProtocolError) Unwrap() error { return e.Err }
+func (e *ProtocolError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // Attribute is one key=value line of a credential message that [Credential]
 // has no field for, such as "capability[]=authtype", "wwwauth[]=Basic
@@ -65,21 +73,20 @@ func (e *ProtocolError) Unwrap() error { return e.Err }
 type Attribute struct {
 	// Key is the attribute name; names ending in "[]" may repeat.
 	Key string
-	v   **string // behind two pointers, like Token's secret
+	v   *string // behind a pointer, like Token's secret: reflection prints an address
 }
 
 // NewAttribute returns the attribute key=value.
 func NewAttribute(key, value string) Attribute {
-	p := &value
-	return Attribute{Key: key, v: &p}
+	return Attribute{Key: key, v: &value}
 }
 
 // Value returns the attribute's value.
 func (a Attribute) Value() string {
-	if a.v == nil || *a.v == nil {
+	if a.v == nil {
 		return ""
 	}
-	return **a.v
+	return *a.v
 }
 
 // String returns the key and a mask in place of the value.
@@ -237,7 +244,7 @@ func redactURL(raw string) string {
 	if u.User != nil {
 		name := redactUser(u.User.Username())
 		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(name, "xxxxx")
+			u.User = url.UserPassword(name, mask)
 		} else {
 			u.User = url.User(name)
 		}
@@ -286,6 +293,9 @@ func formatRedacted(f fmt.State, verb rune, s, goString string) {
 // ReadCredential may read past the blank line; pass a [*bufio.Reader] and it
 // reads only what that reader has buffered or needs.
 func ReadCredential(r io.Reader) (Credential, error) {
+	if r == nil {
+		return Credential{}, &ProtocolError{Reason: "nothing to read (nil reader)"}
+	}
 	br := bufio.NewReaderSize(r, 4096)
 	var (
 		c     Credential
@@ -441,6 +451,9 @@ func reason(err error) string {
 // a newline, carriage return or NUL, a key that is empty or holds '=', a line
 // longer than [MaxCredentialLine], and a url holding a password.
 func WriteCredential(w io.Writer, c Credential) error {
+	if w == nil {
+		return &ProtocolError{Reason: "nowhere to write (nil writer)"}
+	}
 	var b strings.Builder
 	add := func(key, value string, always bool) *ProtocolError {
 		if value == "" && !always {

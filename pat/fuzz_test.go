@@ -16,7 +16,8 @@ func FuzzNew(f *testing.F) {
 	for _, s := range allSecrets() {
 		f.Add(s.secret)
 	}
-	for _, s := range []string{"", " ", "ghp_", "a b", "\x00", "\x7f", "é", sampleVector, " " + sampleVector + "\n", "ghp_\t1", strings.Repeat("a", 100)} {
+	for _, s := range []string{genJWT("f", `{"exp":1e308}`), genJWT("f", `{"exp":-1,"aud":["`+azureDevOpsAppID+`"]}`), "glcbt-" + genJWT("f", `{"exp":"x"}`), "ghs_1_eyJ.eyJ.x",
+		"", " ", "ghp_", "a b", "\x00", "\x7f", "é", sampleVector, " " + sampleVector + "\n", "ghp_\t1", strings.Repeat("a", 100)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
@@ -40,6 +41,9 @@ func FuzzNew(f *testing.F) {
 			}
 		}
 		_ = tok.Validate()
+		if exp := tok.ExpiresAt(); !exp.IsZero() && (exp.Unix() <= 0 || exp.Unix() > maxUnix+1) {
+			t.Fatalf("ExpiresAt() = %v", exp)
+		}
 		if len(s) < 8 {
 			return
 		}
@@ -75,15 +79,16 @@ func FuzzIdentify(f *testing.F) {
 		f.Add(s.secret)
 	}
 	azure := genToken(AzureDevOps, "fuzz")
-	for _, s := range []string{"", "ghp_", "github_pat_", "ghs_x", azure + "ab==", azure[:75] + "AZDO" + azure[79:], genLegacyAzure("f")[:51]} {
+	for _, s := range []string{"", "ghp_", "github_pat_", "ghs_x", azure + "ab==", azure[:75] + "AZDO" + azure[79:], genLegacyAzure("f")[:51],
+		"glpat-", "acme-glpat-x", "-glpat-x", "a.b-glpat-x", "eyJ.eyJ.x", genJWT("f", `{"aud":["x","`+azureDevOpsAppID+`"]}`)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		k := Identify(in)
-		if k < Unknown || k > AzureDevOps {
+		if k < Unknown || k > GitLabJob {
 			t.Fatalf("Identify() = %d", k)
 		}
-		if p := k.Prefix(); p != "" && !strings.HasPrefix(in, p) {
+		if p := k.Prefix(); p != "" && !strings.HasPrefix(in, p) && !(k.Provider() == "gitlab" && strings.Contains(in, "-"+p)) {
 			t.Fatalf("Identify(%q) = %v without its prefix", in, k)
 		}
 		if tok, err := New(in); err == nil && tok.Secret() == in && tok.Kind() != k {

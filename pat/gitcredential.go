@@ -30,6 +30,9 @@ type GitError struct {
 }
 
 func (e *GitError) Error() string {
+	if e == nil {
+		return "git credential fill failed"
+	}
 	s := "git credential fill failed (exit status " + strconv.Itoa(e.ExitCode) + ")"
 	if e.Message != "" {
 		s += ": " + e.Message
@@ -102,6 +105,9 @@ func (s gitSource) String() string {
 // key=value, or git's answer is malformed), a [*GitError], a context error,
 // or an error about rawURL.
 func FillCredential(ctx context.Context, rawURL string) (Credential, error) {
+	if ctx == nil {
+		return Credential{}, &SourceError{Origin: gitOrigin, Err: errNilContext}
+	}
 	req, err := credentialRequest(rawURL)
 	if err != nil {
 		return Credential{}, &SourceError{Origin: gitOrigin, Err: err}

@@ -3,6 +3,7 @@ package pat
 import (
 	"bufio"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -55,8 +56,31 @@ func genToken(kind Kind, seed string) string {
 		return "github_pat_11" + pick(seed+"a", alnumChars, 20) + "_" + pick(seed+"b", alnumChars, 59)
 	case AzureDevOps:
 		return pick(seed+"a", alnumChars, 52) + "JQQJ99CA" + pick(seed+"b", alnumChars, 12) + "AAAAAZDO" + pick(seed+"c", alnumChars, 4)
+	case AzureDevOpsEntra:
+		return genJWT(seed, `{"aud":"`+azureDevOpsAppID+`","iss":"https://sts.windows.net/72f988bf-0000-0000-0000-000000000000/","exp":1893456000}`)
+	case GitLabPersonal, GitLabDeploy, GitLabJob:
+		return genGitLab(kind.Prefix(), seed)
 	}
 	return "eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0." + pick(seed+"a", alnumChars, 40) + "." + pick(seed+"b", alnumChars, 20)
+}
+
+// genJWT returns a JWT-shaped secret with the given payload and a made-up
+// signature (an RS256 header, so it looks like what hosts issue).
+func genJWT(seed, payload string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT"}`)) + "." +
+		base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + pick("sig/"+seed, alnumChars+"-_", 86)
+}
+
+// genGitLab returns a routable GitLab token with a valid checksum.
+func genGitLab(prefix, seed string) string {
+	var r [16]byte
+	copy(r[:], pick(prefix+seed, alnumChars, 16))
+	return GitLabRoutable(prefix, r, "o:1\nu:"+pick(seed, "0123456789abcdefghijklmnopqrstuvwxyz", 3))
+}
+
+// genGitLabLegacy returns a legacy GitLab token: prefix and 20 characters.
+func genGitLabLegacy(prefix, seed string) string {
+	return prefix + pick("gitlab-legacy/"+seed, "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz123456789_-", 20)
 }
 
 func genLegacyAzure(seed string) string { return pick("azure-legacy/"+seed, base32Lower, 52) }
@@ -85,6 +109,12 @@ func allSecrets() []struct {
 		{"refresh", genToken(GitHubRefresh, "x"), GitHubRefresh},
 		{"azure-84", genToken(AzureDevOps, "x"), AzureDevOps},
 		{"azure-legacy", genLegacyAzure("x"), AzureDevOps},
+		{"azure-entra", genToken(AzureDevOpsEntra, "x"), AzureDevOpsEntra},
+		{"gitlab-personal", genToken(GitLabPersonal, "x"), GitLabPersonal},
+		{"gitlab-personal-legacy", genGitLabLegacy("glpat-", "x"), GitLabPersonal},
+		{"gitlab-deploy", genToken(GitLabDeploy, "x"), GitLabDeploy},
+		{"gitlab-job", genToken(GitLabJob, "x"), GitLabJob},
+		{"gitlab-job-jwt", "glcbt-" + genJWT("x", `{"sub":"job_1","exp":1893456000}`), GitLabJob},
 		{"unknown-jwt", genToken(Unknown, "x"), Unknown},
 	}
 }

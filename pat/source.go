@@ -43,6 +43,15 @@ func (e *NotFoundError) Error() string {
 	return "pat: no token found: " + e.Summary()
 }
 
+// checkContext returns the error a Source returns before doing anything:
+// a [*SourceError] for a nil ctx, ctx.Err() for one that is done.
+func checkContext(ctx context.Context, origin string) error {
+	if ctx == nil {
+		return &SourceError{Origin: origin, Err: errNilContext}
+	}
+	return ctx.Err()
+}
+
 // Is reports whether target is [ErrNotFound].
 func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
 
@@ -50,7 +59,7 @@ func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
 // variables: "GH_TOKEN, GITHUB_TOKEN unset; git credential helper had none
 // for github.com".
 func (e *NotFoundError) Summary() string {
-	if len(e.Tried) == 0 {
+	if e == nil || len(e.Tried) == 0 {
 		return "no sources to ask"
 	}
 	var parts []string
@@ -99,6 +108,9 @@ type SourceError struct {
 }
 
 func (e *SourceError) Error() string {
+	if e == nil {
+		return "pat: source failed"
+	}
 	if e.Err == nil {
 		return "pat: " + e.Origin + ": failed"
 	}
@@ -106,7 +118,12 @@ func (e *SourceError) Error() string {
 }
 
 // Unwrap returns the cause.
-func (e *SourceError) Unwrap() error { return e.Err }
+func (e *SourceError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // Env returns a Source that reads the first of the named environment
 // variables that is set to something other than white space, on every call.
@@ -120,7 +137,7 @@ func Env(names ...string) Source {
 type envSource struct{ names []string }
 
 func (s envSource) Token(ctx context.Context) (Token, error) {
-	if err := ctx.Err(); err != nil {
+	if err := checkContext(ctx, s.String()); err != nil {
 		return Token{}, err
 	}
 	nf := &NotFoundError{}
@@ -169,10 +186,20 @@ type FileError struct {
 	Err error
 }
 
-func (e *FileError) Error() string { return "pat: token file " + e.Path + " " + e.Reason }
+func (e *FileError) Error() string {
+	if e == nil {
+		return "pat: token file refused"
+	}
+	return "pat: token file " + e.Path + " " + e.Reason
+}
 
 // Unwrap returns the cause.
-func (e *FileError) Unwrap() error { return e.Err }
+func (e *FileError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // File returns a Source that reads a token from the file at path on every
 // call, so a token rotated in place is picked up. Surrounding white space
@@ -197,7 +224,7 @@ type fileSource struct{ path string }
 func (s fileSource) String() string { return "file " + s.path }
 
 func (s fileSource) Token(ctx context.Context) (Token, error) {
-	if err := ctx.Err(); err != nil {
+	if err := checkContext(ctx, s.String()); err != nil {
 		return Token{}, err
 	}
 	origin := "file " + s.path
@@ -327,7 +354,7 @@ func (s chainSource) Token(ctx context.Context) (Token, error) {
 		if src == nil {
 			continue
 		}
-		if err := ctx.Err(); err != nil {
+		if err := checkContext(ctx, "chain"); err != nil {
 			return Token{}, err
 		}
 		t, err := src.Token(ctx)

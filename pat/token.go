@@ -3,11 +3,11 @@ package pat
 import (
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Sentinel errors. Errors returned by this package wrap them, so test with [errors.Is].
@@ -45,6 +45,9 @@ type Token struct {
 	s      *string
 	kind   Kind
 	origin string
+	// claimExp is the "exp" claim of a JWT-shaped secret, read when the
+	// Token was made; sourceExp is what WithExpiry set.
+	claimExp, sourceExp time.Time
 }
 
 // New returns a Token for secret after trimming surrounding white space (a
@@ -71,7 +74,34 @@ func New(secret string) (Token, error) {
 			return Token{}, &MalformedError{Reason: "non-ASCII byte at byte " + strconv.Itoa(i)}
 		}
 	}
-	return Token{s: &secret, kind: Identify(secret)}, nil
+	kind := Identify(secret)
+	return Token{s: &secret, kind: kind, claimExp: jwtExpiry(kind, secret)}, nil
+}
+
+// ExpiresAt returns when the token expires, as far as patgit knows: the
+// "exp" claim of a JWT-shaped token (an Entra ID token, a long GitHub
+// installation token, a GitLab JWT job token, a pipeline's JWT), decoded
+// without verifying anything, or the time its Source set with
+// [Token.WithExpiry]. When both are known, the earlier one. The zero time
+// when unknown. Expiry is advice for refreshing early, never proof that a
+// token is still good.
+func (t Token) ExpiresAt() time.Time {
+	switch {
+	case t.claimExp.IsZero():
+		return t.sourceExp
+	case t.sourceExp.IsZero() || t.claimExp.Before(t.sourceExp):
+		return t.claimExp
+	}
+	return t.sourceExp
+}
+
+// WithExpiry returns a copy of t that expires at at, e.g. the expires_at a
+// host returned with the token. The zero time removes what an earlier
+// WithExpiry set. A token whose own "exp" claim is earlier still reports
+// that claim from [Token.ExpiresAt].
+func (t Token) WithExpiry(at time.Time) Token {
+	t.sourceExp = at
+	return t
 }
 
 // MalformedError says why [New] refused a secret, without the secret.
@@ -80,7 +110,12 @@ type MalformedError struct {
 	Reason string
 }
 
-func (e *MalformedError) Error() string { return "pat: token is malformed: " + e.Reason }
+func (e *MalformedError) Error() string {
+	if e == nil {
+		return ErrMalformed.Error()
+	}
+	return "pat: token is malformed: " + e.Reason
+}
 
 // Is reports whether target is [ErrMalformed].
 func (e *MalformedError) Is(target error) bool { return target == ErrMalformed }
@@ -111,11 +146,20 @@ func (t Token) WithOrigin(origin string) Token {
 }
 
 // Validate checks what can be checked offline. It returns [ErrEmpty] for the
-// zero Token, and a [*ChecksumError] (matching [ErrChecksum]) when a 40-character
-// GitHub token of a checksummed kind (ghp_, gho_, ghu_, ghs_, ghr_) fails its
-// CRC32 checksum, or such a token is shorter than 40 characters. Fine-grained
-// tokens, the long installation-token form and Azure DevOps tokens carry no
-// checksum patgit can verify; Validate accepts them.
+// zero Token, and a [*ChecksumError] (matching [ErrChecksum]) when
+//   - a 40-character GitHub token of a checksummed kind (ghp_, gho_, ghu_,
+//     ghs_, ghr_) fails its CRC32 checksum, or such a token is shorter than
+//     40 characters;
+//   - a routable GitLab token (glpat-, gldt-, glcbt-, with or without an
+//     instance prefix: "…<base64>.01.<LL><checksum>" or the older
+//     "…<base64>.<LL><checksum>") fails its CRC32 (base 36, 7 characters,
+//     over everything before it, prefix included).
+//
+// Fine-grained tokens, the long installation-token form, Azure DevOps
+// tokens, Entra ID tokens, GitLab's legacy 20-character and random bodies
+// and its JWT job tokens carry no checksum patgit can verify; Validate
+// accepts them. So does a GitLab token whose body has no shape patgit
+// knows: GitLab authenticates every token by lookup.
 func (t Token) Validate() error {
 	if t.IsZero() {
 		return ErrEmpty
@@ -130,6 +174,8 @@ const classicLen = 40
 func validateSecret(kind Kind, s string) error {
 	switch kind {
 	case GitHubClassic, GitHubOAuth, GitHubUser, GitHubInstallation, GitHubRefresh:
+	case GitLabPersonal, GitLabDeploy, GitLabJob:
+		return validateGitLab(kind, s)
 	default:
 		return nil
 	}
@@ -160,6 +206,9 @@ type ChecksumError struct {
 }
 
 func (e *ChecksumError) Error() string {
+	if e == nil {
+		return ErrChecksum.Error()
+	}
 	return "pat: " + e.Kind.String() + " token fails its checksum: " + e.Reason
 }
 
@@ -171,13 +220,13 @@ const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 // checksumOK reports whether sum is the 6-character, zero-padded base62 CRC32
 // (IEEE) of random, as GitHub computes it. It does not allocate.
-func checksumOK(random, sum string) bool {
+func checksumOK[S byteseq](random, sum S) bool {
 	c := checksum(random)
-	return len(sum) == len(c) && string(c[:]) == sum
+	return len(sum) == len(c) && hasPrefix(sum, string(c[:]))
 }
 
-func checksum(random string) [6]byte {
-	crc := crc32.ChecksumIEEE([]byte(random))
+func checksum[S byteseq](random S) [6]byte {
+	crc := crcIEEE(random)
 	var out [6]byte
 	for i := 5; i >= 0; i-- {
 		out[i] = base62[crc%62]

@@ -163,6 +163,10 @@ func TestKindNames(t *testing.T) {
 		{GitHubInstallation, "github-installation", "github", "ghs_"},
 		{GitHubRefresh, "github-refresh", "github", "ghr_"},
 		{AzureDevOps, "azure-devops", "azure-devops", ""},
+		{AzureDevOpsEntra, "azure-devops-entra", "azure-devops", ""},
+		{GitLabPersonal, "gitlab-personal", "gitlab", "glpat-"},
+		{GitLabDeploy, "gitlab-deploy", "gitlab", "gldt-"},
+		{GitLabJob, "gitlab-job", "gitlab", "glcbt-"},
 		{Kind(-1), "unknown", "", ""},
 		{Kind(99), "unknown", "", ""},
 	}

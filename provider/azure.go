@@ -51,6 +51,9 @@ var _ Provider = (*AzureDevOps)(nil)
 // [ForURL] takes from the URL. It returns an error wrapping [ErrInsecureURL]
 // for an http:// BaseURL whose host is not loopback.
 func NewAzureDevOps(cfg Config) (*AzureDevOps, error) {
+	if err := checkName(cfg, nameAzure); err != nil {
+		return nil, err
+	}
 	a := &AzureDevOps{cfg: cfg, scheme: "https", client: newHTTPClient(cfg)}
 	a.st = newAzState(a.client)
 	if cfg.BaseURL == "" {
@@ -105,6 +108,15 @@ func splitPath(p string) []string {
 	return out
 }
 
+// ready returns [ErrNotConfigured] for an AzureDevOps not made by
+// [NewAzureDevOps].
+func (a *AzureDevOps) ready() error {
+	if a == nil || a.client == nil || a.st == nil {
+		return notConfigured("AzureDevOps", "NewAzureDevOps")
+	}
+	return nil
+}
+
 // Name returns "azure-devops".
 func (a *AzureDevOps) Name() string { return "azure-devops" }
 
@@ -114,6 +126,9 @@ func (a *AzureDevOps) Name() string { return "azure-devops" }
 // http:// to a host that is not loopback ([ErrInsecureURL]); tokens of
 // unknown kind (pipeline tokens, Azure DevOps Server PATs) are accepted.
 func (a *AzureDevOps) BasicAuth(ctx context.Context, tok pat.Token) (*githttp.BasicAuth, error) {
+	if err := a.ready(); err != nil {
+		return nil, err
+	}
 	if err := a.azPreflight(tok); err != nil {
 		return nil, err
 	}
@@ -145,6 +160,9 @@ func (a *AzureDevOps) servesHost(host string) bool {
 // refuses a GitHub token, http:// to a host that is not loopback, and a
 // repository on a host the provider does not serve ([ErrUnsupportedURL]).
 func (a *AzureDevOps) AuthenticatedURL(ctx context.Context, r Repo, tok pat.Token) (string, error) {
+	if err := a.ready(); err != nil {
+		return "", err
+	}
 	if err := a.azPreflight(tok); err != nil {
 		return "", err
 	}

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,12 +13,11 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/location"
-	"golang.org/x/sync/singleflight"
 
 	"github.com/patgit/patgit/pat"
+	"github.com/patgit/patgit/provider/internal/refusal"
 )
 
 // ErrNoOrganization reports an Azure DevOps provider that does not know which
@@ -34,31 +32,18 @@ const (
 	// azConnectionDataVersion is the api-version Microsoft's SDKs send for
 	// connectionData, a preview resource: a plain "7.1" may be refused.
 	azConnectionDataVersion = "7.1-preview.1"
-	// azMaxBody caps how much of a response patgit reads.
-	azMaxBody = MaxResponseBody
 	// azMaxProbeBody caps how much of a probe's body is read (only its
 	// status matters; the rest is drained so the connection is reused).
-	azMaxProbeBody = 64 << 10
-	// azMaxEntries bounds the result cache; expired entries are swept when
-	// it is full.
-	azMaxEntries = 1024
+	azMaxProbeBody = refusal.MaxBody
 )
 
-// azState is the shared, mutable part of an AzureDevOps value: its result
-// cache, in-flight checks, and the HTTP client checks use.
+// azState is the shared part of an AzureDevOps value: the HTTP client
+// checks use.
 type azState struct {
-	mu      sync.Mutex
-	entries map[[32]byte]azEntry
-	group   singleflight.Group
 	// check is the provider's client, except that a redirect to another host
 	// is returned to patgit rather than followed: Azure DevOps redirects a
 	// rejected token to its sign-in host.
 	check *http.Client
-}
-
-type azEntry struct {
-	out     azOutcome
-	expires time.Time
 }
 
 // azOutcome is the cacheable result of one request: connectionData (user or
@@ -81,7 +66,7 @@ func newAzState(c *http.Client) *azState {
 	check := *c
 	next := c.CheckRedirect
 	check.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if !strings.EqualFold(req.URL.Hostname(), via[0].URL.Hostname()) {
+		if !sameOrigin(req.URL, via[0].URL) {
 			return http.ErrUseLastResponse
 		}
 		if next != nil {
@@ -89,21 +74,11 @@ func newAzState(c *http.Client) *azState {
 		}
 		return nil
 	}
-	return &azState{entries: map[[32]byte]azEntry{}, check: &check}
+	return &azState{check: &check}
 }
 
-// state returns the provider's shared state. A provider assembled without
-// [NewAzureDevOps] gets a fresh one per call: correct, just uncached.
-func (a *AzureDevOps) state() *azState {
-	if a.st != nil {
-		return a.st
-	}
-	c := a.client
-	if c == nil {
-		c = newHTTPClient(a.cfg)
-	}
-	return newAzState(c)
-}
+// state returns the provider's shared state (see [AzureDevOps.ready]).
+func (a *AzureDevOps) state() *azState { return a.st }
 
 // azHost is the host named in reports and errors.
 func (a *AzureDevOps) azHost() string {
@@ -154,7 +129,7 @@ func (a *AzureDevOps) azPreflight(tok pat.Token) error {
 	if a.api != "" {
 		u, err := url.Parse(a.api)
 		if err != nil {
-			return fmt.Errorf("%w: REST root %q", ErrUnsupportedURL, redactURL(a.api))
+			return fmt.Errorf("%w: REST root %q", ErrUnsupportedURL, withoutUserinfo(a.api))
 		}
 		if err := checkScheme(u); err != nil {
 			return err
@@ -163,98 +138,18 @@ func (a *AzureDevOps) azPreflight(tok pat.Token) error {
 	return nil
 }
 
-// azKey is the cache and singleflight key of one request for a token: a
-// SHA-256 over the secret, the organization's REST root and the request, so
-// neither the cache nor the group holds the secret.
-func azKey(tok pat.Token, api, what string) [32]byte {
-	h := sha256.New()
-	io.WriteString(h, "patgit azure\x00")
-	io.WriteString(h, tok.Secret())
-	io.WriteString(h, "\x00"+api+"\x00"+what)
-	var k [32]byte
-	h.Sum(k[:0])
-	return k
-}
-
-// azDo returns the cached outcome for key, or runs fn once for all
-// concurrent callers and caches a definitive outcome for the TTL.
-func (a *AzureDevOps) azDo(ctx context.Context, st *azState, key [32]byte, fn func(context.Context) (azOutcome, error)) (azOutcome, error) {
-	ttl := a.cfg.cacheTTL()
-	now := time.Now()
-	if ttl > 0 {
-		st.mu.Lock()
-		e, ok := st.entries[key]
-		st.mu.Unlock()
-		if ok && now.Before(e.expires) {
-			return e.out, nil
-		}
-	}
-	if h := testHookAfterCacheMiss; h != nil {
-		h()
-	}
-	run := func(ctx context.Context) (azOutcome, error) {
-		// A caller that missed the cache just before another caller's
-		// flight stored its outcome and ended starts a flight of its own:
-		// it must find that outcome here rather than send the request again.
-		if ttl > 0 {
-			st.mu.Lock()
-			e, ok := st.entries[key]
-			st.mu.Unlock()
-			if ok && time.Now().Before(e.expires) {
-				return e.out, nil
-			}
-		}
-		// Config.Timeout bounds the whole request, redirects included.
-		ctx, cancel := context.WithTimeout(ctx, a.cfg.timeout())
-		defer cancel()
-		out, err := fn(ctx)
-		if err == nil && ttl > 0 {
-			st.mu.Lock()
-			if len(st.entries) >= azMaxEntries {
-				t := time.Now()
-				for k, e := range st.entries {
-					if !t.Before(e.expires) {
-						delete(st.entries, k)
-					}
-				}
-				if len(st.entries) >= azMaxEntries {
-					clear(st.entries)
-				}
-			}
-			st.entries[key] = azEntry{out: out, expires: time.Now().Add(ttl)}
-			st.mu.Unlock()
-		}
-		return out, err
-	}
-	ch := st.group.DoChan(string(key[:]), func() (any, error) {
-		// The request outlives a leading caller that gives up, so the
-		// callers sharing it are not cancelled with it; the leader's
-		// deadline and Config.Timeout still bound it.
-		fctx := context.WithoutCancel(ctx)
-		if d, ok := ctx.Deadline(); ok {
-			var cancel context.CancelFunc
-			fctx, cancel = context.WithDeadline(fctx, d)
-			defer cancel()
-		}
-		return run(fctx)
+// azDo returns the outcome of one request (what) for tok from the
+// process-wide check cache, or runs fn once for all concurrent callers and
+// caches its outcome (a rejection included) for the TTL.
+func (a *AzureDevOps) azDo(ctx context.Context, tok pat.Token, what string, fn func(context.Context) (azOutcome, error)) (azOutcome, error) {
+	key := a.cfg.checkKey(a.Name(), a.api, what, tok)
+	v, err := checks.Do(ctx, key, a.cfg.cacheTTL(), a.cfg.timeout(), func(ctx context.Context) (any, error) {
+		return fn(ctx)
 	})
-	var res singleflight.Result
-	select {
-	case <-ctx.Done():
-		// This caller gives up without waiting for a request another
-		// caller may be leading with a longer deadline.
-		return azOutcome{}, ctx.Err()
-	case res = <-ch:
+	if err != nil {
+		return azOutcome{}, err
 	}
-	if err := res.Err; err != nil && res.Shared && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
-		// The shared request ended with the leading caller's deadline;
-		// this caller's own has not passed.
-		return run(ctx)
-	}
-	if res.Err != nil {
-		return azOutcome{}, res.Err
-	}
-	return res.Val.(azOutcome), nil
+	return v.(azOutcome), nil
 }
 
 // CheckScopes validates tok against the configured organization and proves
@@ -267,8 +162,10 @@ func (a *AzureDevOps) azDo(ctx context.Context, st *azState, key [32]byte, fn fu
 // "https://dev.azure.com/ORG" (or a collection URL on Azure DevOps Server),
 // or a provider from [ForURL]; otherwise it returns [ErrNoOrganization].
 //
-// The token is validated with one GET {org}/_apis/connectionData, the call
-// Microsoft's own tools use. A 401, an HTML sign-in page (Azure DevOps
+// The token is validated with one GET {org}/_apis/connectionData (the call
+// Microsoft's own tools use), sent together with the scope probes below:
+// one round trip in all; when validation fails, the probes' answers are
+// discarded and the error is the validation's. A 401, an HTML sign-in page (Azure DevOps
 // answers 203 or redirects to its sign-in host for a bad token), an expired
 // token, and the anonymous user (organizations with public projects answer a
 // bad token that way) all give an error wrapping [ErrUnauthorized]. Global
@@ -288,6 +185,10 @@ func (a *AzureDevOps) azDo(ctx context.Context, st *azState, key [32]byte, fn fu
 // Results are cached per token and organization for Config.CacheTTL, and
 // concurrent checks of one token share their requests.
 func (a *AzureDevOps) CheckScopes(ctx context.Context, tok pat.Token, required ...string) (*Report, error) {
+	if err := a.ready(); err != nil {
+		return nil, err
+	}
+	ctx = orBackground(ctx)
 	if err := a.azPreflight(tok); err != nil {
 		return nil, err
 	}
@@ -295,16 +196,6 @@ func (a *AzureDevOps) CheckScopes(ctx context.Context, tok pat.Token, required .
 		return nil, fmt.Errorf("%w: set Config.BaseURL to https://dev.azure.com/ORG (or the collection URL of an Azure DevOps Server), or get the provider from ForURL with a repository URL", ErrNoOrganization)
 	}
 	st := a.state()
-	out, err := a.azDo(ctx, st, azKey(tok, a.api, "connectionData"), func(ctx context.Context) (azOutcome, error) {
-		return a.connectionData(ctx, st, tok)
-	})
-	if err != nil {
-		return nil, err
-	}
-	if out.err != nil {
-		return nil, out.err
-	}
-	rep := &Report{Provider: a.Name(), Host: a.azHost(), User: out.user, Kind: tok.Kind()}
 
 	// Each distinct probe runs once, however many required scopes need it.
 	type want struct {
@@ -327,18 +218,38 @@ func (a *AzureDevOps) CheckScopes(ctx context.Context, tok pat.Token, required .
 			reads = append(reads, read)
 		}
 	}
-	status := make([]azProbeStatus, len(reads))
-	errs := make([]error, len(reads))
-	var wg sync.WaitGroup
+
+	// Validation and the probes go out together: one round trip in all.
+	// When validation fails, the probes' answers are discarded and the
+	// error is the validation's.
+	var (
+		out    azOutcome
+		cdErr  error
+		status = make([]azProbeStatus, len(reads))
+		errs   = make([]error, len(reads))
+		wg     sync.WaitGroup
+	)
+	wg.Go(func() {
+		out, cdErr = a.azDo(ctx, tok, "connectionData", func(ctx context.Context) (azOutcome, error) {
+			return a.connectionData(ctx, st, tok)
+		})
+	})
 	for i, read := range reads {
 		wg.Go(func() {
-			o, err := a.azDo(ctx, st, azKey(tok, a.api, "probe "+read), func(ctx context.Context) (azOutcome, error) {
+			o, err := a.azDo(ctx, tok, "probe "+read, func(ctx context.Context) (azOutcome, error) {
 				return a.probe(ctx, st, tok, azProbes[read])
 			})
 			status[i], errs[i] = o.status, err
 		})
 	}
 	wg.Wait()
+	if cdErr != nil {
+		return nil, cdErr
+	}
+	if out.err != nil {
+		return nil, out.err
+	}
+	rep := &Report{Provider: a.Name(), Host: a.azHost(), User: out.user, Kind: tok.Kind()}
 	// The token itself was validated: a probe that failed (network, rate
 	// limit) leaves its scopes unverified, and the Report is returned with
 	// the error.
@@ -408,12 +319,13 @@ func (a *AzureDevOps) connectionData(ctx context.Context, st *azState, tok pat.T
 		return azOutcome{}, a.azRequestErr(err, tok, endpoint)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, azMaxBody+1))
-	if err != nil {
+	body, err := refusal.ReadBody(resp.Body)
+	if err != nil && (resp.StatusCode == http.StatusOK || !errors.Is(err, refusal.ErrTooLarge)) {
+		if err == refusal.ErrTooLarge {
+			err = &HostError{Host: req.URL.Host, Op: requestOp(req), Attempts: 1,
+				Err: fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, MaxResponseBody)}
+		}
 		return azOutcome{}, a.azRequestErr(err, tok, endpoint)
-	}
-	if len(body) > azMaxBody {
-		return azOutcome{}, fmt.Errorf("azure-devops: %s answered more than %d bytes; is Config.BaseURL an Azure DevOps organization?", endpoint, azMaxBody)
 	}
 	org := a.azOrgName()
 	rejected := func(format string, args ...any) (azOutcome, error) {
@@ -422,22 +334,22 @@ func (a *AzureDevOps) connectionData(ctx context.Context, st *azState, tok pat.T
 	signIn := func() (azOutcome, error) {
 		return rejected("Azure DevOps answered with a sign-in page: the token is invalid, or not valid for organization %s; check it, or create one at %s", org, a.tokensPage())
 	}
-	var msg string
-	if resp.StatusCode != http.StatusOK {
-		msg = azServerMessage(resp, body, tok)
-	}
+	// Every server-controlled byte goes through the one classifier: the
+	// message is one line, capped and scrubbed of the token.
+	r := refusal.Classify(resp.StatusCode, resp.Header, body, time.Now(), tok)
+	msg := r.Message
 	switch {
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		loc := resp.Header.Get("Location")
 		if azSignInLocation(loc) {
 			return signIn()
 		}
-		return azOutcome{}, fmt.Errorf("azure-devops: %s answered %d redirecting to another host (%s); is Config.BaseURL the organization's URL?", endpoint, resp.StatusCode, azHostOf(loc))
+		return azOutcome{}, fmt.Errorf("azure-devops: %s answered %d redirecting to another host (%s); is Config.BaseURL the organization's URL?", endpoint, resp.StatusCode, pat.Sanitize(azHostOf(loc), maxServerText, tok))
 	case resp.StatusCode == http.StatusNonAuthoritativeInfo, azIsHTML(resp, body):
 		return signIn()
-	case resp.StatusCode == http.StatusUnauthorized && azExpired(msg):
+	case r.Kind == refusal.Unauthorized && azExpired(msg):
 		return rejected("the token has expired (Azure DevOps: %q); create a new one at %s", msg, a.tokensPage())
-	case resp.StatusCode == http.StatusUnauthorized:
+	case r.Kind == refusal.Unauthorized:
 		if id := azUserInMessage(msg); id != "" && id != azAnonymousID {
 			return rejected("the token is valid but not for organization %s (Azure DevOps: %q); organization-scoped tokens work only for their organization: create one for %s at %s", org, msg, org, a.tokensPage())
 		}
@@ -445,14 +357,17 @@ func (a *AzureDevOps) connectionData(ctx context.Context, st *azState, tok pat.T
 			msg = "401 Unauthorized"
 		}
 		return rejected("Azure DevOps refused the token for organization %s: it is invalid, revoked, or not valid for this organization (%q)", org, msg)
-	case resp.StatusCode == http.StatusForbidden:
+	case r.Kind == refusal.Forbidden:
 		return rejected("Azure DevOps forbade the token for organization %s (403 %q)", org, msg)
-	case resp.StatusCode == http.StatusNotFound:
+	case r.Kind == refusal.NotFound:
 		return azOutcome{}, fmt.Errorf("%w: %s answered 404: no Azure DevOps organization or collection there; check Config.BaseURL", ErrUnsupportedURL, endpoint)
-	case resp.StatusCode == http.StatusTooManyRequests:
-		return azOutcome{}, &RateLimitError{Host: a.azHost(), Reset: azRetryAfter(resp.Header.Get("Retry-After")), Message: msg}
+	case r.Kind != refusal.None:
+		if err := sharedRefusal(a.azHost(), req.URL.Host, requestOp(req), r); err != nil {
+			return azOutcome{}, err
+		}
+		return azOutcome{}, fmt.Errorf("azure-devops: %s answered %d %s (%q)", endpoint, resp.StatusCode, http.StatusText(resp.StatusCode), msg)
 	case resp.StatusCode != http.StatusOK:
-		return azOutcome{}, fmt.Errorf("azure-devops: %s answered %s (%q)", endpoint, resp.Status, msg)
+		return azOutcome{}, fmt.Errorf("azure-devops: %s answered %d %s", endpoint, resp.StatusCode, http.StatusText(resp.StatusCode))
 	}
 	var cd location.ConnectionData
 	if err := json.Unmarshal(body, &cd); err != nil {
@@ -466,7 +381,9 @@ func (a *AzureDevOps) connectionData(ctx context.Context, st *azState, tok pat.T
 	if strings.EqualFold(u.Id.String(), azAnonymousID) {
 		return rejected("Azure DevOps treated the request as anonymous (organization %s has public projects): the token is invalid, revoked, or not valid for this organization", org)
 	}
-	return azOutcome{user: azUserName(u.ProviderDisplayName, u.CustomDisplayName, u.Properties, u.Id.String())}, nil
+	// The name is the server's text: one line, capped, scrubbed.
+	user := pat.Sanitize(azUserName(u.ProviderDisplayName, u.CustomDisplayName, u.Properties, u.Id.String()), maxServerText, tok)
+	return azOutcome{user: user}, nil
 }
 
 // azUserName picks the unique account name ("ada@contoso.example") from the
@@ -544,42 +461,6 @@ func azExpired(msg string) bool {
 	return strings.Contains(strings.ToLower(msg), "expired")
 }
 
-// azServerMessage extracts the message of an Azure DevOps error: the JSON
-// body's "message", else the X-TFS-ServiceError header. It is cleaned for
-// display: one line, at most 300 characters, never the token.
-func azServerMessage(resp *http.Response, body []byte, tok pat.Token) string {
-	var msg string
-	var wrapped struct {
-		Message string `json:"message"`
-	}
-	if json.Unmarshal(body, &wrapped) == nil {
-		msg = wrapped.Message
-	}
-	if msg == "" {
-		if h := resp.Header.Get("X-TFS-ServiceError"); h != "" {
-			if u, err := url.QueryUnescape(h); err == nil {
-				msg = u
-			} else {
-				msg = h
-			}
-		}
-	}
-	if s := tok.Secret(); s != "" {
-		msg = strings.ReplaceAll(msg, s, "[REDACTED]")
-	}
-	msg = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, msg)
-	msg = strings.TrimSpace(msg)
-	if r := []rune(msg); len(r) > 300 {
-		msg = string(r[:300]) + "…"
-	}
-	return msg
-}
-
 // azIsHTML reports an HTML answer: its content type, or a body that starts
 // like a page.
 func azIsHTML(resp *http.Response, body []byte) bool {
@@ -592,7 +473,7 @@ func azIsHTML(resp *http.Response, body []byte) bool {
 
 func azContentType(resp *http.Response) string {
 	if ct := resp.Header.Get("Content-Type"); ct != "" {
-		return "Content-Type " + ct
+		return "Content-Type " + pat.Sanitize(ct, maxServerText)
 	}
 	return "no Content-Type"
 }
@@ -623,37 +504,12 @@ func azStripQuery(s string) string {
 	return s
 }
 
-// azRetryAfter turns a Retry-After value (seconds or an HTTP date) into a time.
-func azRetryAfter(v string) time.Time {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return time.Time{}
-	}
-	var secs int
-	if _, err := fmt.Sscanf(v, "%d", &secs); err == nil && secs >= 0 {
-		return time.Now().Add(time.Duration(secs) * time.Second)
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return t
-	}
-	return time.Time{}
-}
-
 // azRequestErr reports a failed request: the *HostError the client made
-// (it names the host and holds no token), else the error, scrubbed.
+// (it names the host), scrubbed of the token, else the error, scrubbed.
 func (a *AzureDevOps) azRequestErr(err error, tok pat.Token, endpoint string) error {
 	var he *HostError
-	if errors.As(err, &he) && (tok.Secret() == "" || !strings.Contains(he.Error(), tok.Secret())) {
-		return he
+	if errors.As(err, &he) {
+		return scrubErr(he, tok)
 	}
-	return fmt.Errorf("azure-devops: GET %s: %w", endpoint, a.azScrubErr(err, tok))
-}
-
-// azScrubErr makes sure a transport error cannot carry the token (it never
-// should: the token travels in a header, not in the URL).
-func (a *AzureDevOps) azScrubErr(err error, tok pat.Token) error {
-	if s := tok.Secret(); s != "" && strings.Contains(err.Error(), s) {
-		return errors.New(strings.ReplaceAll(err.Error(), s, "[REDACTED]"))
-	}
-	return err
+	return fmt.Errorf("azure-devops: GET %s: %w", endpoint, scrubErr(err, tok))
 }

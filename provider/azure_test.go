@@ -204,8 +204,10 @@ func TestAzureCheckScopesRejected(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %q, want it to say %q", err, tt.want)
 			}
-			if got := s.TotalRequests(); got != 1 {
-				t.Errorf("requests = %d, want 1 (no probe after a rejection)", got)
+			// The probe went out with the validation (one round trip);
+			// its answer was discarded.
+			if got := s.TotalRequests(); got != 2 {
+				t.Errorf("requests = %d, want 2 (connectionData and the probe, together)", got)
 			}
 			azNoSecret(t, tt.tok.Secret(), err)
 		})
@@ -521,9 +523,10 @@ func TestAzureCacheAndSingleflight(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		// Providers do not share caches: three providers, three requests.
-		if got := s.TotalRequests(); got != 3 {
-			t.Errorf("requests = %d, want 3", got)
+		// Providers share the process-wide cache, keyed by organization:
+		// contoso twice is one request.
+		if got := s.TotalRequests(); got != 2 {
+			t.Errorf("requests = %d, want 2", got)
 		}
 	})
 	t.Run("negative TTL never reuses", func(t *testing.T) {
@@ -539,12 +542,16 @@ func TestAzureCacheAndSingleflight(t *testing.T) {
 		}
 	})
 	t.Run("short TTL expires", func(t *testing.T) {
+		now := time.Now()
+		defer provider.SetCheckClock(func() time.Time { return now })()
+		short := azToken(t, s, "cache-short", azAda("vso.code"))
 		b := azProvider(t, provider.Config{BaseURL: s.OrgURL("contoso"), CacheTTL: 250 * time.Millisecond})
 		s.ResetCounts()
-		b.CheckScopes(ctx, tok)
-		b.CheckScopes(ctx, tok)
-		time.Sleep(300 * time.Millisecond)
-		b.CheckScopes(ctx, tok)
+		b.CheckScopes(ctx, short)
+		now = now.Add(249 * time.Millisecond)
+		b.CheckScopes(ctx, short)
+		now = now.Add(time.Millisecond)
+		b.CheckScopes(ctx, short)
 		if got := s.TotalRequests(); got != 2 {
 			t.Errorf("requests = %d, want 2", got)
 		}
@@ -694,7 +701,7 @@ func TestAzureGitCLIWithAuthenticatedURL(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok := azToken(t, s, "cli", azAda("vso.code"))
-	p, repo, err := provider.ForURL(s.OrgURL("contoso")+"/My%20Project/_git/My%20Repo", provider.Config{BaseURL: s.URL})
+	p, repo, err := provider.ForURL(s.OrgURL("contoso")+"/My%20Project/_git/My%20Repo", provider.Config{BaseURL: s.URL, Name: "azure-devops"})
 	if err != nil {
 		t.Fatalf("ForURL: %v", err)
 	}
@@ -794,102 +801,6 @@ func BenchmarkAzureSDKConnection(b *testing.B) {
 	})
 }
 
-// A check that shares another caller's request still honours its own
-// context: it does not wait for the other caller's longer deadline.
-func TestAzureSharedCheckHonoursOwnContext(t *testing.T) {
-	release := make(chan struct{})
-	var hits atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"authenticatedUser":{"id":"11111111-2222-3333-4444-555555555555","providerDisplayName":"Ada"}}`)
-	}))
-	defer srv.Close()
-	defer close(release)
-	a := azProvider(t, provider.Config{BaseURL: srv.URL + "/contoso"})
-	tok := mustToken(t, providertest.Token(pat.AzureDevOps, "shared-ctx"))
-
-	leader := make(chan error, 1)
-	go func() {
-		_, err := a.CheckScopes(context.Background(), tok)
-		leader <- err
-	}()
-	for hits.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	_, err := a.CheckScopes(ctx, tok)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("err = %v, want context.DeadlineExceeded", err)
-	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("the check waited %v for another caller's request", d)
-	}
-	release <- struct{}{}
-	if err := <-leader; err != nil {
-		t.Errorf("leader: %v", err)
-	}
-}
-
-// A leading caller that gives up does not cancel the request the others
-// share: they get its answer, and the host sees one request.
-func TestAzureSharedCheckOutlivesCancelledLeader(t *testing.T) {
-	release := make(chan struct{})
-	var hits atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		<-release
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"authenticatedUser":{"id":"11111111-2222-3333-4444-555555555555","providerDisplayName":"Ada"}}`)
-	}))
-	defer srv.Close()
-	a := azProvider(t, provider.Config{BaseURL: srv.URL + "/contoso"})
-	tok := mustToken(t, providertest.Token(pat.AzureDevOps, "cancelled-leader"))
-
-	lctx, cancelLeader := context.WithCancel(context.Background())
-	leader := make(chan error, 1)
-	go func() {
-		_, err := a.CheckScopes(lctx, tok)
-		leader <- err
-	}()
-	for hits.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	const followers = 5
-	results := make(chan error, followers)
-	for range followers {
-		go func() {
-			rep, err := a.CheckScopes(context.Background(), tok)
-			if err == nil && rep.User != "Ada" {
-				err = fmt.Errorf("user %q", rep.User)
-			}
-			results <- err
-		}()
-	}
-	// Followers join the flight without a request of their own; give them
-	// time to get there, then let the leader give up.
-	time.Sleep(50 * time.Millisecond)
-	cancelLeader()
-	if err := <-leader; !errors.Is(err, context.Canceled) {
-		t.Errorf("leader: %v, want context.Canceled", err)
-	}
-	close(release)
-	for range followers {
-		if err := <-results; err != nil {
-			t.Errorf("follower: %v", err)
-		}
-	}
-	if got := hits.Load(); got != 1 {
-		t.Errorf("requests = %d, want 1", got)
-	}
-}
-
 type azRecordingTransport struct {
 	mu   sync.Mutex
 	urls []string
@@ -920,4 +831,44 @@ func TestAzureBaseURLWithProjectPath(t *testing.T) {
 	if want := []string{"https://dev.azure.com/contoso/_apis/connectionData"}; !slices.Equal(rt.urls, want) {
 		t.Errorf("requests %q, want %q", rt.urls, want)
 	}
+}
+
+// TestAzureCheckScopesOneRoundTrip: validation and the scope probes are in
+// flight together (DESIGN: one round trip); when validation fails, the
+// error is the validation's and no Report comes back, whatever the probes
+// said.
+func TestAzureCheckScopesOneRoundTrip(t *testing.T) {
+	t.Parallel()
+	s := azFake(t)
+	// Requests sent together overlap within this latency, even on a loaded
+	// machine; requests sent one after another never do.
+	s.SetLatency(500 * time.Millisecond)
+	ctx := context.Background()
+	tok := azToken(t, s, "one-round-trip", azAda("vso.code", "vso.build"))
+	a := azProvider(t, provider.Config{BaseURL: s.OrgURL("contoso"), CacheTTL: -1})
+	s.ResetCounts()
+	rep, err := a.CheckScopes(ctx, tok, "vso.code", "vso.build", "vso.code_write")
+	if err != nil || rep == nil {
+		t.Fatalf("CheckScopes = %v, %v", rep, err)
+	}
+	if n, in := s.TotalRequests(), s.MaxInFlight(); n != 3 || in != 3 {
+		t.Errorf("requests %d, at most %d in flight; want 3 (connectionData + 2 probes), all in flight together", n, in)
+	}
+
+	t.Run("validation fails", func(t *testing.T) {
+		bad := mustToken(t, providertest.Token(pat.AzureDevOps, "one-round-trip-bad"))
+		rep, err := a.CheckScopes(ctx, bad, "vso.code")
+		if !errors.Is(err, provider.ErrUnauthorized) || rep != nil || errors.Is(err, provider.ErrMissingScope) {
+			t.Errorf("bad token: %v, %v; want only the validation's ErrUnauthorized", rep, err)
+		}
+	})
+	t.Run("validation fails, probes succeed", func(t *testing.T) {
+		b := azProvider(t, provider.Config{BaseURL: s.OrgURL("contoso"), CacheTTL: -1, Timeout: 5 * time.Second})
+		s.SetFault(providertest.Fault{Kind: providertest.FaultStatus, Route: "GET connectionData", Status: 500})
+		defer s.SetFault(providertest.Fault{})
+		rep, err := b.CheckScopes(ctx, tok, "vso.code")
+		if err == nil || rep != nil || !strings.Contains(err.Error(), "500") {
+			t.Errorf("connectionData 500: %v, %v; want its error and no Report", rep, err)
+		}
+	})
 }

@@ -54,5 +54,5 @@ func ExampleForURL_enterpriseServer() {
 	fmt.Println(err)
 	// Output:
 	// github ghe.example.com octocat/Hello-World https://ghe.example.com/octocat/Hello-World.git
-	// unsupported repository URL: https://ghe.example.com/octocat/Hello-World: ghe.example.com is not a known GitHub or Azure DevOps host; for GitHub Enterprise Server set Config.BaseURL to https://ghe.example.com (for Azure DevOps Server, to the collection URL, e.g. https://ghe.example.com/tfs/DefaultCollection)
+	// unsupported repository URL: https://ghe.example.com/octocat/Hello-World: ghe.example.com is not a known GitHub or Azure DevOps host; set Config.BaseURL to https://ghe.example.com for GitHub Enterprise Server, or to the collection URL, e.g. https://ghe.example.com/tfs/DefaultCollection, for Azure DevOps Server (and Config.Name to one of "github", "azure-devops" when BaseURL alone does not say which)
 }

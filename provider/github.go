@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
-	"golang.org/x/sync/singleflight"
 
 	"github.com/patgit/patgit/pat"
 )
@@ -24,8 +23,7 @@ type GitHub struct {
 	apiURL *url.URL // api, parsed
 	client *http.Client
 
-	state  ghState            // cached results and per-token API clients
-	flight singleflight.Group // one request at a time per token
+	state ghState // per-token API clients
 }
 
 var _ Provider = (*GitHub)(nil)
@@ -35,6 +33,9 @@ var _ Provider = (*GitHub)(nil)
 // whose host is not loopback, and [ErrUnsupportedURL] for a BaseURL it cannot
 // use.
 func NewGitHub(cfg Config) (*GitHub, error) {
+	if err := checkName(cfg, nameGitHub); err != nil {
+		return nil, err
+	}
 	base := cfg.BaseURL
 	if base == "" {
 		base = "https://github.com"
@@ -62,7 +63,7 @@ func NewGitHub(cfg Config) (*GitHub, error) {
 		g.api = strings.TrimSuffix(a.String(), "/") + "/"
 	}
 	if g.apiURL, err = url.Parse(g.api); err != nil {
-		return nil, fmt.Errorf("%w: API URL %q: %v", ErrUnsupportedURL, redactURL(g.api), err)
+		return nil, fmt.Errorf("%w: API URL %q: %v", ErrUnsupportedURL, withoutUserinfo(g.api), err)
 	}
 	return g, nil
 }
@@ -72,7 +73,7 @@ func NewGitHub(cfg Config) (*GitHub, error) {
 func parseBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("%w: base URL %q is not an absolute http(s) URL", ErrUnsupportedURL, redactURL(raw))
+		return nil, fmt.Errorf("%w: base URL %q is not an absolute http(s) URL", ErrUnsupportedURL, withoutUserinfo(raw))
 	}
 	if err := checkScheme(u); err != nil {
 		return nil, err
@@ -93,37 +94,43 @@ func canonicalHost(u *url.URL) string {
 	return host
 }
 
-// redactURL returns raw with any user information replaced, for error messages.
-func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		if u.User != nil {
-			u.User = url.User("REDACTED")
-		}
-		return u.String()
-	}
-	if i := strings.LastIndex(raw, "@"); i >= 0 {
-		if j := strings.Index(raw, "://"); j >= 0 && j < i {
-			return raw[:j+3] + "REDACTED" + raw[i:]
-		}
-		return "REDACTED" + raw[i:]
-	}
-	return raw
-}
-
 // Name returns "github".
 func (g *GitHub) Name() string { return "github" }
 
-// Host returns the web and git host this provider serves, e.g. "github.com".
-func (g *GitHub) Host() string { return g.host }
+// Host returns the web and git host this provider serves, e.g. "github.com";
+// "" for a zero GitHub.
+func (g *GitHub) Host() string {
+	if g == nil {
+		return ""
+	}
+	return g.host
+}
 
-// APIURL returns the REST root in use, with a trailing slash.
-func (g *GitHub) APIURL() string { return g.api }
+// APIURL returns the REST root in use, with a trailing slash; "" for a zero
+// GitHub.
+func (g *GitHub) APIURL() string {
+	if g == nil {
+		return ""
+	}
+	return g.api
+}
+
+// ready returns [ErrNotConfigured] for a GitHub not made by [NewGitHub].
+func (g *GitHub) ready() error {
+	if g == nil || g.client == nil || g.apiURL == nil {
+		return notConfigured("GitHub", "NewGitHub")
+	}
+	return nil
+}
 
 // refuse rejects, before any request, a token that must not or cannot be
 // sent to this host: an Azure DevOps token (ErrTokenMismatch), a GitHub
 // token failing its checksum (pat.ErrChecksum), and a refresh token
 // (ErrUnauthorized), which GitHub accepts only to mint access tokens.
 func (g *GitHub) refuse(tok pat.Token) error {
+	if err := g.ready(); err != nil {
+		return err
+	}
 	if err := checkKind("github", g.host, tok); err != nil {
 		return err
 	}
@@ -167,6 +174,7 @@ func (g *GitHub) username(ctx context.Context, tok pat.Token) (string, error) {
 // ([ErrTokenMismatch]) and GitHub tokens failing their checksum
 // ([pat.ErrChecksum]); a rejected token gives [ErrUnauthorized].
 func (g *GitHub) BasicAuth(ctx context.Context, tok pat.Token) (*githttp.BasicAuth, error) {
+	ctx = orBackground(ctx)
 	if err := g.refuse(tok); err != nil {
 		return nil, err
 	}
@@ -188,6 +196,7 @@ func (g *GitHub) BasicAuth(ctx context.Context, tok pat.Token) (*githttp.BasicAu
 // ([ErrUnsupportedURL]), plain http to a host that is not loopback
 // ([ErrInsecureURL]), and the tokens [GitHub.BasicAuth] refuses.
 func (g *GitHub) AuthenticatedURL(ctx context.Context, r Repo, tok pat.Token) (string, error) {
+	ctx = orBackground(ctx)
 	if err := g.refuse(tok); err != nil {
 		return "", err
 	}
@@ -234,6 +243,7 @@ func (g *GitHub) AuthenticatedURL(ctx context.Context, r Repo, tok pat.Token) (s
 // any request, [ErrTokenMismatch] for an Azure DevOps token and
 // [pat.ErrChecksum] for a mistyped GitHub token. No error holds the token.
 func (g *GitHub) CheckScopes(ctx context.Context, tok pat.Token, required ...string) (*Report, error) {
+	ctx = orBackground(ctx)
 	if err := g.refuse(tok); err != nil {
 		return nil, err
 	}

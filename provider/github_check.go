@@ -2,16 +2,12 @@ package provider
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +15,8 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/patgit/patgit/pat"
+	"github.com/patgit/patgit/provider/internal/checkcache"
+	"github.com/patgit/patgit/provider/internal/refusal"
 )
 
 // ghMaxEntries bounds the per-token state a GitHub provider keeps (cached
@@ -37,34 +35,29 @@ type ghFacts struct {
 	expires time.Time // UTC; zero when unknown or never
 }
 
-type ghCacheEntry struct {
-	facts   *ghFacts
-	expires time.Time
-}
-
-// ghState is a GitHub provider's per-token state, keyed by the hex SHA-256
-// of the token (never the token itself).
+// ghState is a GitHub provider's go-github clients, one per token, keyed by
+// the token's check key (never the token itself).
 type ghState struct {
 	mu      sync.Mutex
-	cache   map[string]ghCacheEntry
-	clients map[string]*github.Client
+	clients map[checkcache.Key]*github.Client
 }
 
 // ghTokenKey is the context key under which the token of one request travels
 // to ghAuthTransport, so no client or transport ever stores a secret.
 type ghTokenKey struct{}
 
-// ghAuthTransport adds "Authorization: token …" to requests for the API
-// host, and only to those: a redirect to any other host name goes out
-// without it. It refuses plain http to a host that is not loopback.
+// ghAuthTransport adds "Authorization: token …" to requests for the API's
+// origin, and only to those: a redirect to another origin (scheme, host or
+// port) goes out without it. It refuses plain http to a host that is not
+// loopback.
 type ghAuthTransport struct {
-	base     http.RoundTripper
-	hostname string // API host name, lower case, no port
+	base http.RoundTripper
+	api  *url.URL
 }
 
 func (t *ghAuthTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	tok, _ := req.Context().Value(ghTokenKey{}).(pat.Token)
-	if tok.IsZero() || !strings.EqualFold(req.URL.Hostname(), t.hostname) {
+	if tok.IsZero() || !sameOrigin(req.URL, t.api) {
 		return t.base.RoundTrip(req)
 	}
 	if err := checkScheme(req.URL); err != nil {
@@ -83,69 +76,25 @@ func (t *ghAuthTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// tokenHash returns the cache and singleflight key of tok.
-func tokenHash(tok pat.Token) string {
-	sum := sha256.Sum256([]byte(tok.Secret()))
-	return hex.EncodeToString(sum[:])
-}
-
-func (g *GitHub) cached(key string) *ghFacts {
-	g.state.mu.Lock()
-	defer g.state.mu.Unlock()
-	e, ok := g.state.cache[key]
-	if !ok {
-		return nil
-	}
-	if time.Now().After(e.expires) {
-		delete(g.state.cache, key)
-		return nil
-	}
-	return e.facts
-}
-
-func (g *GitHub) store(key string, f *ghFacts) {
-	ttl := g.cfg.cacheTTL()
-	if ttl <= 0 {
-		return
-	}
-	g.state.mu.Lock()
-	defer g.state.mu.Unlock()
-	now := time.Now()
-	if g.state.cache == nil {
-		g.state.cache = make(map[string]ghCacheEntry)
-	}
-	if len(g.state.cache) >= ghMaxEntries {
-		for k, e := range g.state.cache {
-			if now.After(e.expires) {
-				delete(g.state.cache, k)
-			}
-		}
-		if len(g.state.cache) >= ghMaxEntries {
-			clear(g.state.cache)
-		}
-	}
-	g.state.cache[key] = ghCacheEntry{facts: f, expires: now.Add(ttl)}
-}
-
 // apiClient returns the go-github client for the token with the given hash.
 // Each token has its own client so that go-github's memory of a rate limit
 // (it refuses to send requests until the reset) applies to that token only.
 // The client holds no secret: the token travels in each request's context.
-func (g *GitHub) apiClient(key string) *github.Client {
+func (g *GitHub) apiClient(key checkcache.Key) *github.Client {
 	g.state.mu.Lock()
 	defer g.state.mu.Unlock()
 	if c, ok := g.state.clients[key]; ok {
 		return c
 	}
 	if g.state.clients == nil || len(g.state.clients) >= ghMaxEntries {
-		g.state.clients = make(map[string]*github.Client)
+		g.state.clients = make(map[checkcache.Key]*github.Client)
 	}
 	hc := *g.client
 	base := hc.Transport
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	hc.Transport = &ghAuthTransport{base: base, hostname: strings.ToLower(g.apiURL.Hostname())}
+	hc.Transport = &ghAuthTransport{base: base, api: g.apiURL}
 	c := github.NewClient(&hc)
 	c.BaseURL = g.apiURL
 	c.UserAgent = "patgit (go-github/v62)"
@@ -153,62 +102,24 @@ func (g *GitHub) apiClient(key string) *github.Client {
 	return c
 }
 
-// facts returns what GitHub says about tok: from the cache, from a request
-// already in flight for the same token, or from one new request.
+// facts returns what GitHub says about tok: from the process-wide check
+// cache, from a request already in flight for the same token, or from one
+// new request.
 func (g *GitHub) facts(ctx context.Context, tok pat.Token) (*ghFacts, error) {
-	key := tokenHash(tok)
-	if f := g.cached(key); f != nil {
-		return f, nil
-	}
-	if h := testHookAfterCacheMiss; h != nil {
-		h()
-	}
-	if err := ctx.Err(); err != nil {
+	key := g.cfg.checkKey(g.Name(), g.api, "user", tok)
+	v, err := checks.Do(ctx, key, g.cfg.cacheTTL(), g.cfg.timeout(), func(ctx context.Context) (any, error) {
+		return g.fetch(ctx, key, tok)
+	})
+	if err != nil {
 		return nil, err
 	}
-	for attempt := 0; ; attempt++ {
-		ch := g.flight.DoChan(key, func() (any, error) {
-			if f := g.cached(key); f != nil {
-				return f, nil
-			}
-			// The request outlives a caller that gives up, so the others
-			// sharing it are not cancelled with it; the caller's deadline
-			// and Config.Timeout still bound it.
-			fctx := context.WithoutCancel(ctx)
-			var cancel context.CancelFunc
-			if d, ok := ctx.Deadline(); ok && time.Until(d) < g.cfg.timeout() {
-				fctx, cancel = context.WithDeadline(fctx, d)
-			} else {
-				fctx, cancel = context.WithTimeout(fctx, g.cfg.timeout())
-			}
-			defer cancel()
-			f, err := g.fetch(fctx, key, tok)
-			if err == nil {
-				g.store(key, f)
-			}
-			return f, err
-		})
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case res := <-ch:
-			if res.Err != nil {
-				// A shared request that ended with another caller's
-				// deadline is retried once for this caller.
-				if errors.Is(res.Err, context.DeadlineExceeded) && res.Shared && attempt == 0 && ctx.Err() == nil {
-					continue
-				}
-				return nil, res.Err
-			}
-			return res.Val.(*ghFacts), nil
-		}
-	}
+	return v.(*ghFacts), nil
 }
 
 // fetch makes the one request that checks tok: GET /user, or for
 // installation tokens, which cannot call /user, GET
 // /installation/repositories?per_page=1.
-func (g *GitHub) fetch(ctx context.Context, key string, tok pat.Token) (*ghFacts, error) {
+func (g *GitHub) fetch(ctx context.Context, key checkcache.Key, tok pat.Token) (*ghFacts, error) {
 	c := g.apiClient(key)
 	ctx = context.WithValue(ctx, ghTokenKey{}, tok)
 	var (
@@ -224,7 +135,8 @@ func (g *GitHub) fetch(ctx context.Context, key string, tok pat.Token) (*ghFacts
 		var u *github.User
 		u, resp, err = c.Users.Get(ctx, "")
 		if err == nil {
-			login = u.GetLogin()
+			// The login is the server's text: one line, capped, scrubbed.
+			login = pat.Sanitize(u.GetLogin(), maxServerText, tok)
 		}
 	}
 	if err != nil {
@@ -261,13 +173,12 @@ func ghHasOAuthScopes(k pat.Kind) bool {
 	return true
 }
 
-var ghSSOURL = regexp.MustCompile(`\burl=([^;\s]+)`)
-
 // apiError turns an error from go-github into one of the provider's errors.
 // It never wraps go-github's own error values, whose responses lead to the
-// request; messages from the server are scrubbed of the secret. Failures to
-// reach the host or to get a usable answer are a *HostError; op names the
-// request.
+// request; an error answer goes through the one refusal classifier
+// (provider/internal/refusal), so every server-controlled byte is capped,
+// cut to one line and scrubbed. Failures to reach the host or to get a
+// usable answer are a *HostError; op names the request.
 func (g *GitHub) apiError(err error, tok pat.Token, op string) error {
 	var (
 		rl    *github.RateLimitError
@@ -278,34 +189,56 @@ func (g *GitHub) apiError(err error, tok pat.Token, op string) error {
 		he    *HostError
 		syn   *json.SyntaxError
 		typ   *json.UnmarshalTypeError
+		resp  *http.Response
 	)
 	switch {
 	case errors.As(err, &he):
-		return he
-	case errors.As(err, &rl):
-		e := &RateLimitError{Host: g.host, Message: scrub(rl.Message, tok)}
-		if !rl.Rate.Reset.IsZero() {
-			e.Reset = rl.Rate.Reset.UTC()
-		}
-		return e
-	case errors.As(err, &abuse):
-		e := &RateLimitError{Host: g.host, Secondary: true, Message: scrub(abuse.Message, tok)}
-		if abuse.RetryAfter != nil {
-			e.Reset = time.Now().Add(*abuse.RetryAfter).UTC().Truncate(time.Second)
-		}
-		return e
+		return scrubErr(he, tok)
 	case errors.As(err, &tfa):
 		return g.unauthorized()
-	case errors.As(err, &er) && er.Response != nil:
-		return g.statusError(er.Response, scrub(er.Message, tok), er.DocumentationURL)
+	case errors.As(err, &rl):
+		// go-github reports a limit it saw, or refuses by itself, with no
+		// request, while it remembers one.
+		r := refusal.Refusal{Kind: refusal.RateLimited, Message: pat.Sanitize(rl.Message, refusal.MaxMessage, tok)}
+		if !rl.Rate.Reset.IsZero() {
+			r.Reset = rl.Rate.Reset.UTC()
+		}
+		return g.limitError(rl.Response, r, tok, op)
+	case errors.As(err, &abuse):
+		r := refusal.Refusal{Kind: refusal.RateLimited, Secondary: true, Message: pat.Sanitize(abuse.Message, refusal.MaxMessage, tok)}
+		if abuse.RetryAfter != nil {
+			r.Reset = time.Now().Add(*abuse.RetryAfter).UTC().Truncate(time.Second)
+		}
+		return g.limitError(abuse.Response, r, tok, op)
+	case errors.As(err, &er):
+		resp = er.Response
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return &HostError{Host: g.apiURL.Host, Op: op, Attempts: 1, Err: err}
 	case errors.As(err, &uerr):
-		return &HostError{Host: g.apiURL.Host, Op: op, Attempts: 1, Err: uerr.Err}
+		return scrubErr(&HostError{Host: g.apiURL.Host, Op: op, Attempts: 1, Err: uerr.Err}, tok)
 	case errors.As(err, &syn), errors.As(err, &typ), errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("github %s: %s answered 200 with a body that is not the GitHub API's JSON (an HTML page from a proxy or a sign-in portal?); check Config.APIURL (%s) and the network", g.host, op, g.api)
 	}
-	return fmt.Errorf("github %s: checking the token: %s", g.host, scrub(err.Error(), tok))
+	if resp != nil {
+		body, _ := refusal.ReadBody(resp.Body)
+		return g.refusalError(refusal.Classify(resp.StatusCode, resp.Header, body, time.Now(), tok), op)
+	}
+	return fmt.Errorf("github %s: checking the token: %w", g.host, scrubErr(err, tok))
+}
+
+// limitError words a rate limit go-github reported: from its answer when
+// there was one, else from what go-github remembered (r).
+func (g *GitHub) limitError(resp *http.Response, r refusal.Refusal, tok pat.Token, op string) error {
+	if resp != nil {
+		body, _ := refusal.ReadBody(resp.Body)
+		if c := refusal.Classify(resp.StatusCode, resp.Header, body, time.Now(), tok); c.Kind == refusal.RateLimited {
+			if c.Reset.IsZero() {
+				c.Reset = r.Reset
+			}
+			r = c
+		}
+	}
+	return g.refusalError(r, op)
 }
 
 func (g *GitHub) unauthorized() error {
@@ -313,71 +246,25 @@ func (g *GitHub) unauthorized() error {
 		ErrUnauthorized, g.host, g.settingsURL())
 }
 
-// statusError classifies a GitHub error response.
-func (g *GitHub) statusError(resp *http.Response, message, docURL string) error {
-	h := resp.Header
-	code := resp.StatusCode
-	if code == http.StatusUnauthorized {
+// refusalError words a classified GitHub refusal.
+func (g *GitHub) refusalError(r refusal.Refusal, op string) error {
+	if err := sharedRefusal(g.host, g.apiURL.Host, op, r); err != nil {
+		return err
+	}
+	msg := r.Message
+	if msg == "" {
+		msg = http.StatusText(r.Status)
+	}
+	switch r.Kind {
+	case refusal.Unauthorized:
 		return g.unauthorized()
+	case refusal.NotFound:
+		return fmt.Errorf("github %s: the API at %s answered 404 %s; check Config.APIURL", g.host, g.api, msg)
 	}
-	if code == http.StatusForbidden {
-		if sso := h.Get("X-GitHub-SSO"); strings.HasPrefix(strings.TrimSpace(sso), "required") {
-			e := &SSOError{Host: g.host}
-			if m := ghSSOURL.FindStringSubmatch(sso); m != nil {
-				e.URL = m[1]
-			}
-			return e
-		}
-	}
-	if code == http.StatusForbidden || code == http.StatusTooManyRequests {
-		retryAfter := h.Get("Retry-After")
-		lower := strings.ToLower(message + " " + docURL)
-		secondary := retryAfter != "" || strings.Contains(lower, "secondary") || strings.Contains(lower, "abuse")
-		primary := h.Get("X-RateLimit-Remaining") == "0" || strings.Contains(lower, "rate limit")
-		if secondary || primary || code == http.StatusTooManyRequests {
-			e := &RateLimitError{Host: g.host, Secondary: secondary, Message: message}
-			if d, ok := parseRetryAfter(retryAfter); ok {
-				e.Reset = time.Now().Add(d).UTC().Truncate(time.Second)
-			} else if n, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil && n > 0 {
-				e.Reset = time.Unix(n, 0).UTC()
-			}
-			return e
-		}
-	}
-	if message == "" {
-		message = http.StatusText(code)
-	}
-	if code == http.StatusNotFound {
-		return fmt.Errorf("github %s: the API at %s answered 404 %s; check Config.APIURL", g.host, g.api, message)
-	}
-	return fmt.Errorf("github %s: the API refused the check with %d: %s", g.host, code, message)
-}
-
-// parseRetryAfter reads a Retry-After value: seconds or an HTTP date.
-func parseRetryAfter(v string) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0), true
-	}
-	return 0, false
+	return fmt.Errorf("github %s: the API refused the check with %d: %s", g.host, r.Status, msg)
 }
 
 // settingsURL is the page where a person manages tokens on this host.
 func (g *GitHub) settingsURL() string {
 	return g.scheme + "://" + g.host + "/settings/tokens"
-}
-
-// scrub removes tok's secret from s; a guard for text that comes from the
-// server or from other packages.
-func scrub(s string, tok pat.Token) string {
-	if sec := tok.Secret(); sec != "" && strings.Contains(s, sec) {
-		s = strings.ReplaceAll(s, sec, tok.Redacted())
-	}
-	return s
 }

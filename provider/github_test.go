@@ -573,7 +573,7 @@ func TestGitHubAPIURL(t *testing.T) {
 		{provider.Config{BaseURL: "http://127.0.0.1:8080"}, "127.0.0.1:8080", "http://127.0.0.1:8080/api/v3/"},
 		{provider.Config{BaseURL: "http://localhost:8080", APIURL: "http://localhost:9090/api"}, "localhost:8080", "http://localhost:9090/api/"},
 	}
-	for _, tt := range tests {
+	for i, tt := range tests {
 		t.Run(tt.api, func(t *testing.T) {
 			t.Parallel()
 			rec := &ghRecorder{}
@@ -586,7 +586,7 @@ func TestGitHubAPIURL(t *testing.T) {
 			if g.Host() != tt.host || g.APIURL() != tt.api {
 				t.Errorf("Host, APIURL = %q, %q; want %q, %q", g.Host(), g.APIURL(), tt.host, tt.api)
 			}
-			secret := providertest.Token(pat.GitHubClassic, "apiurl")
+			secret := providertest.Token(pat.GitHubClassic, fmt.Sprint("apiurl-", i))
 			rep, err := g.CheckScopes(context.Background(), ghToken(t, secret), "public_repo")
 			if err != nil || rep.User != "octocat" || rep.Host != tt.host {
 				t.Fatalf("CheckScopes = %+v, %v", rep, err)
@@ -703,6 +703,9 @@ func TestGitHubUsername(t *testing.T) {
 		}
 	})
 	t.Run("BasicAuth first", func(t *testing.T) {
+		secret := providertest.Token(pat.GitHubFineGrained, "username-first")
+		s.AddToken(secret, providertest.GitHubToken{Login: "monalisa"})
+		tok := ghToken(t, secret)
 		g := ghProvider(t, s, provider.Config{})
 		before := s.Requests("GET /user")
 		if _, err := g.BasicAuth(context.Background(), tok); err != nil {
@@ -793,20 +796,27 @@ func TestGitHubRequestBudget(t *testing.T) {
 			}
 		}
 	})
-	t.Run("CacheTTL expires", func(t *testing.T) {
-		g := ghProvider(t, s, provider.Config{CacheTTL: 30 * time.Millisecond})
-		s0 := s.Requests("GET /user")
-		if _, err := g.CheckScopes(ctx, tok); err != nil {
+}
+
+// TestGitHubCacheTTLExpires moves the check cache's clock rather than
+// sleeping; not parallel, since the clock is process-wide.
+func TestGitHubCacheTTLExpires(t *testing.T) {
+	s := ghFake(t)
+	secret := providertest.Token(pat.GitHubClassic, "ttl-expires")
+	s.AddToken(secret, providertest.GitHubToken{Login: "octocat", Scopes: []string{"repo"}})
+	tok := ghToken(t, secret)
+	now := time.Now()
+	defer provider.SetCheckClock(func() time.Time { return now })()
+	g := ghProvider(t, s, provider.Config{CacheTTL: 30 * time.Second})
+	for _, step := range []time.Duration{0, 29 * time.Second, time.Second} {
+		now = now.Add(step)
+		if _, err := g.CheckScopes(context.Background(), tok); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(60 * time.Millisecond)
-		if _, err := g.CheckScopes(ctx, tok); err != nil {
-			t.Fatal(err)
-		}
-		if n := s.Requests("GET /user") - s0; n != 2 {
-			t.Errorf("%d requests, want 2", n)
-		}
-	})
+	}
+	if n := s.Requests("GET /user"); n != 2 {
+		t.Errorf("%d requests, want 2 (one more once the TTL passed)", n)
+	}
 }
 
 func TestGitHubConcurrentChecks(t *testing.T) {

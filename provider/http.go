@@ -17,14 +17,16 @@ import (
 	"time"
 
 	"github.com/patgit/patgit/pat"
+	"github.com/patgit/patgit/provider/internal/refusal"
 )
 
 // DefaultTimeout bounds each request when Config.Timeout is zero.
 const DefaultTimeout = 30 * time.Second
 
-// MaxResponseBody caps how much of one answer patgit reads: reading more
-// fails with a [*HostError] matching [ErrResponseTooLarge].
-const MaxResponseBody = 1 << 20
+// MaxResponseBody caps how much of one answer patgit reads (64 KiB): reading
+// more fails with a [*HostError] matching [ErrResponseTooLarge]. A refusal's
+// body is cut to it before anything else touches it.
+const MaxResponseBody = refusal.MaxBody
 
 // MaxRetries is how many times a failed idempotent request (GET, HEAD,
 // OPTIONS) is sent again: after a connection reset or a 502, 503 or 504.
@@ -45,7 +47,7 @@ var retryBase = 100 * time.Millisecond
 var (
 	// ErrResponseTooLarge: an answer longer than [MaxResponseBody]. It is
 	// wrapped in a [*HostError].
-	ErrResponseTooLarge = errors.New("response body too large")
+	ErrResponseTooLarge = refusal.ErrTooLarge
 	// ErrServerError: the host kept answering 502, 503 or 504. It is wrapped
 	// in a [*HostError] whose Status is the last answer's.
 	ErrServerError = errors.New("server error")
@@ -74,6 +76,10 @@ type HostError struct {
 	Err error
 }
 
+// Error returns one line: the host, the request, the cause and a hint. The
+// request and the cause may hold text a server chose (a redirect's
+// Location): it is cut to one line, stripped of control characters and
+// capped ([pat.Sanitize]).
 func (e *HostError) Error() string {
 	msg := e.Host + ": " + e.Op
 	if e.Attempts > 1 {
@@ -83,8 +89,82 @@ func (e *HostError) Error() string {
 	if e.Err != nil {
 		cause = e.Err.Error()
 	}
-	return msg + ": " + cause + "; " + e.hint()
+	return pat.Sanitize(msg+": "+cause+"; "+e.hint(), maxErrorText)
 }
+
+// maxErrorText caps the text of one error built from server-controlled
+// parts; maxServerText caps one server-controlled part (a message, a path).
+const (
+	maxErrorText  = 2048
+	maxServerText = 300
+)
+
+// withoutUserinfo returns a configured URL fit for an error message: its
+// user information dropped (not masked), one line, capped.
+func withoutUserinfo(raw string) string {
+	start := 0
+	if j := strings.Index(raw, "://"); j >= 0 {
+		start = j + 3
+	}
+	end := len(raw)
+	if k := strings.IndexAny(raw[start:], "/?#"); k >= 0 {
+		end = start + k
+	}
+	if at := strings.LastIndex(raw[start:end], "@"); at >= 0 {
+		raw = raw[:start] + raw[start+at+1:]
+	}
+	return pat.Sanitize(raw, maxServerText)
+}
+
+// requestOp names a request for errors: its method and escaped path (no
+// query, no user information), cut to one line and capped. After a redirect
+// the path is the server's choice.
+func requestOp(req *http.Request) string {
+	return req.Method + " " + pat.Sanitize(req.URL.EscapedPath(), maxServerText)
+}
+
+// scrubErr returns err fit to hand a caller after a request made with tok:
+// a *HostError is copied with its request and cause scrubbed of tok (its
+// cause still matches errors.Is and errors.As); any other error whose text
+// holds tok in any encoding is replaced by its scrubbed text, wrapping it.
+func scrubErr(err error, tok pat.Token) error {
+	if err == nil {
+		return nil
+	}
+	var he *HostError
+	if errors.As(err, &he) {
+		c := *he
+		c.Host = pat.Sanitize(he.Host, maxServerText, tok)
+		c.Op = pat.Sanitize(he.Op, maxServerText, tok)
+		if he.Err != nil {
+			c.Err = cleanText(he.Err, tok)
+		}
+		return &c
+	}
+	return cleanText(err, tok)
+}
+
+// cleanText returns err, or when its text is not one clean line free of
+// tok, an error with the sanitized text that unwraps to err.
+func cleanText(err error, tok pat.Token) error {
+	msg := err.Error()
+	if clean := pat.Sanitize(msg, maxErrorText, tok); clean != msg {
+		return &cleanError{msg: clean, err: err}
+	}
+	return err
+}
+
+// cleanError is an error whose text was sanitized. errors.Is and errors.As
+// still see the original's causes, but it does not unwrap to the original,
+// whose text is not fit to print.
+type cleanError struct {
+	msg string
+	err error
+}
+
+func (e *cleanError) Error() string        { return e.msg }
+func (e *cleanError) Is(target error) bool { return errors.Is(e.err, target) }
+func (e *cleanError) As(target any) bool   { return errors.As(e.err, target) }
 
 func (e *HostError) hint() string {
 	var cert *tls.CertificateVerificationError
@@ -137,9 +217,10 @@ func newHTTPClient(cfg Config) *http.Client {
 //     status (4xx, 429 rate limits, 500);
 //   - a body is read to at most [MaxResponseBody] bytes;
 //   - failures are a [*HostError] naming the host;
-//   - a redirect to another host name drops the Authorization and Cookie
-//     headers; https-to-http redirects and chains of more than ten
-//     redirects are refused.
+//   - a redirect to another origin (scheme, host or port) drops every
+//     credential header (Authorization, Basic included, Cookie,
+//     PRIVATE-TOKEN, JOB-TOKEN); https-to-http redirects and chains of
+//     more than ten redirects are refused.
 func NewHTTPClient(c *http.Client, timeout time.Duration) *http.Client {
 	var out http.Client
 	if c != nil {
@@ -179,10 +260,41 @@ var defaultTransport = sync.OnceValue(func() http.RoundTripper {
 	return t
 })
 
+// credentialHeaders are the headers that carry credentials, dropped on a
+// redirect to another origin.
+var credentialHeaders = []string{"Authorization", "Cookie", "Private-Token", "Job-Token"}
+
+// sameOrigin reports whether a and b have one origin: the same scheme, host
+// name (case and a trailing dot aside) and port (the scheme's default when
+// absent). Credentials meant for a go only to b's origin when it is a's.
+func sameOrigin(a, b *url.URL) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	sa, sb := strings.ToLower(a.Scheme), strings.ToLower(b.Scheme)
+	ha := strings.TrimSuffix(strings.ToLower(a.Hostname()), ".")
+	hb := strings.TrimSuffix(strings.ToLower(b.Hostname()), ".")
+	return sa == sb && ha == hb && portOf(a) == portOf(b)
+}
+
+// portOf returns u's port, or its scheme's default.
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http":
+		return "80"
+	case "https":
+		return "443"
+	}
+	return ""
+}
+
 func safeRedirect(req *http.Request, via []*http.Request) error {
 	first := via[0]
 	refuse := func(format string, args ...any) error {
-		return &HostError{Host: first.URL.Host, Op: first.Method + " " + first.URL.Path, Attempts: len(via),
+		return &HostError{Host: first.URL.Host, Op: requestOp(first), Attempts: len(via),
 			Err: fmt.Errorf("%w: "+format, append([]any{ErrRedirect}, args...)...)}
 	}
 	if len(via) >= maxRedirects {
@@ -192,9 +304,10 @@ func safeRedirect(req *http.Request, via []*http.Request) error {
 	if strings.EqualFold(prev.URL.Scheme, "https") && !strings.EqualFold(req.URL.Scheme, "https") {
 		return refuse("%s redirected from https to %s", prev.URL.Host, req.URL.Scheme)
 	}
-	if !strings.EqualFold(req.URL.Hostname(), first.URL.Hostname()) {
-		req.Header.Del("Authorization")
-		req.Header.Del("Cookie")
+	if !sameOrigin(req.URL, first.URL) {
+		for _, h := range credentialHeaders {
+			req.Header.Del(h)
+		}
 	}
 	return nil
 }
@@ -208,7 +321,7 @@ type hostTransport struct {
 
 func (t *hostTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
-	op := req.Method + " " + req.URL.Path
+	op := requestOp(req)
 	fail := func(status, attempts int, err error) (*http.Response, error) {
 		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
 			err = fmt.Errorf("%w (%w)", cerr, err)
@@ -237,15 +350,15 @@ func (t *hostTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			continue
 		}
 		if retry && retryStatus(resp.StatusCode) {
-			wait, ok := parseRetryAfter(resp.Header.Get("Retry-After"))
+			wait, ok := refusal.RetryAfter(resp.Header.Get("Retry-After"), time.Now())
 			if !ok {
 				wait, ok = backoff(attempt), true
 			} else {
 				ok = wait <= maxRetryAfter
 			}
-			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			io.Copy(io.Discard, io.LimitReader(resp.Body, MaxResponseBody))
 			resp.Body.Close()
-			serr := fmt.Errorf("%w: the host answered %s", ErrServerError, resp.Status)
+			serr := fmt.Errorf("%w: the host answered %d %s", ErrServerError, resp.StatusCode, http.StatusText(resp.StatusCode))
 			if !ok || attempt > MaxRetries {
 				return fail(resp.StatusCode, attempt, serr)
 			}

@@ -173,3 +173,72 @@ func TestNewHTTPClientRedirectLoop(t *testing.T) {
 		t.Errorf("requests = %d, want 10", n.Load())
 	}
 }
+
+// TestNewHTTPClientRedirectOrigin: credentials (Authorization, Basic
+// included, Cookie, PRIVATE-TOKEN, JOB-TOKEN) follow a redirect only to
+// the same origin: scheme, host and port.
+func TestNewHTTPClientRedirectOrigin(t *testing.T) {
+	type seen struct{ auth, cookie, private, job string }
+	got := make(chan seen, 1)
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- seen{r.Header.Get("Authorization"), r.Header.Get("Cookie"), r.Header.Get("Private-Token"), r.Header.Get("Job-Token")}
+	}))
+	defer target.Close()
+	var to string
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/final" {
+			got <- seen{r.Header.Get("Authorization"), r.Header.Get("Cookie"), r.Header.Get("Private-Token"), r.Header.Get("Job-Token")}
+			return
+		}
+		http.Redirect(w, r, to, http.StatusFound)
+	}))
+	defer origin.Close()
+	tu, _ := url.Parse(target.URL)
+	for _, tc := range []struct {
+		name, to string
+		keep     bool
+	}{
+		{"same origin", origin.URL + "/final", true},
+		{"same host name, other port", "http://127.0.0.1:" + tu.Port() + "/x", false},
+		{"other host name, same server", strings.Replace(target.URL, "127.0.0.1", "localhost", 1) + "/x", false},
+	} {
+		to = tc.to
+		req, _ := http.NewRequest(http.MethodGet, origin.URL+"/start", nil)
+		req.SetBasicAuth("user", "secret")
+		req.Header.Set("Cookie", "c=1")
+		req.Header.Set("Private-Token", "glpat-x")
+		req.Header.Set("Job-Token", "glcbt-x")
+		resp, err := provider.NewHTTPClient(nil, 5*time.Second).Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		resp.Body.Close()
+		s := <-got
+		if kept := s.auth != "" || s.cookie != "" || s.private != "" || s.job != ""; kept != tc.keep {
+			t.Errorf("%s: credentials %+v; want kept %v", tc.name, s, tc.keep)
+		}
+		if tc.keep && (s.auth == "" || s.private == "" || s.job == "") {
+			t.Errorf("%s: credentials %+v; want all kept", tc.name, s)
+		}
+	}
+}
+
+// TestConfigURLErrorsHoldNoUserinfo: a configured URL that is refused is
+// quoted without its user information, whatever follows it.
+func TestConfigURLErrorsHoldNoUserinfo(t *testing.T) {
+	for _, raw := range []string{
+		"ftp://user:s3cr3t-pw@ghe.example.com/x@y",
+		"http://user:s3cr3t-pw@ghe.example.com",
+		"://user:s3cr3t-pw@ghe.example.com/a@b",
+		"https://user:s3cr3t-pw@ghe.example.com/%zz",
+	} {
+		_, err := provider.NewGitHub(provider.Config{BaseURL: raw})
+		if err == nil {
+			t.Errorf("NewGitHub(%q) accepted", raw)
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cr3t-pw") || strings.Contains(err.Error(), "REDACTED") {
+			t.Errorf("NewGitHub(%q) = %v", raw, err)
+		}
+	}
+}

@@ -11,6 +11,8 @@ import (
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 
 	"github.com/patgit/patgit/pat"
+	"github.com/patgit/patgit/provider/internal/checkcache"
+	"github.com/patgit/patgit/provider/internal/refusal"
 )
 
 // Repo names one repository, the same way whatever URL form it came from.
@@ -41,7 +43,9 @@ func (r Repo) String() string {
 }
 
 // Provider is one Git host's way of naming repositories and checking tokens.
-// Implementations are safe for concurrent use.
+// Implementations are safe for concurrent use. A nil context is taken as
+// context.Background. A method of a zero or nil provider value returns an
+// error wrapping [ErrNotConfigured] (CloneURL: ""), never panics.
 type Provider interface {
 	// Name returns "github" or "azure-devops".
 	Name() string
@@ -73,6 +77,16 @@ type Config struct {
 	// "https://tfs.example.com/tfs/DefaultCollection". http:// is accepted only
 	// for loopback hosts (test servers).
 	BaseURL string
+	// Name is the provider that serves BaseURL's host: "github" or
+	// "azure-devops". Empty: a well-known host says (github.com,
+	// SUB.ghe.com, dev.azure.com, ORG.visualstudio.com); for any other
+	// BaseURL, GitHub Enterprise Server when BaseURL has no path and Azure
+	// DevOps Server when it has one (a collection URL). [ForURL] decides it
+	// from BaseURL alone, once: never from the path of the URL being parsed.
+	// A test server on loopback that fakes Azure DevOps at its root needs
+	// Name "azure-devops". A constructor refuses a Name naming another
+	// provider than its own.
+	Name string
 	// APIURL is the REST root. Empty: derived from BaseURL (api.github.com,
 	// BASE/api/v3/ for GitHub Enterprise Server, api.SUB.ghe.com for GHE.com;
 	// BaseURL itself on Azure DevOps).
@@ -158,7 +172,24 @@ var (
 	ErrInsecureURL = errors.New("refusing to send credentials over plain http to a non-loopback host")
 	// ErrTokenMismatch: a token whose kind belongs to the other provider.
 	ErrTokenMismatch = errors.New("token belongs to another provider")
+	// ErrNotConfigured: a method of a zero (or nil) provider value, one
+	// not made by its constructor (NewGitHub, NewAzureDevOps).
+	ErrNotConfigured = errors.New("provider not configured: make it with its constructor")
 )
+
+// notConfigured is the error of a method of a zero or nil provider.
+func notConfigured(kind, constructor string) error {
+	return fmt.Errorf("%w: a zero %s; use %s (or ForURL)", ErrNotConfigured, kind, constructor)
+}
+
+// orBackground returns ctx, or context.Background for a nil ctx: every
+// method that takes a context treats nil as Background.
+func orBackground(ctx context.Context) context.Context {
+	if ctx == nil {
+		return context.Background()
+	}
+	return ctx
+}
 
 // MissingScopeError names every required scope the token lacks and what to
 // do about it. It matches [ErrMissingScope].
@@ -236,7 +267,56 @@ func (e *SSOError) Error() string {
 // Is reports whether target is [ErrSSORequired].
 func (e *SSOError) Is(target error) bool { return target == ErrSSORequired }
 
-// testHookAfterCacheMiss, when set by a test, runs after a check missed the
-// result cache and before it joins or starts a request: the window in which
-// another caller's request can finish.
-var testHookAfterCacheMiss func()
+// checks is the one check cache of the process: providers made afresh for
+// each call (ForURL) share results and requests in flight.
+var checks checkcache.Cache
+
+// checkKey is the check-cache key of one request (what) for tok: a hash over
+// the secret and everything else that changes the answer.
+func (c Config) checkKey(provider, api, what string, tok pat.Token) checkcache.Key {
+	return checkcache.KeyOf("patgit check", provider, api, c.Username, what, tok.Secret())
+}
+
+// RefusalError classifies an HTTP answer of status to a request made with
+// tok, as the providers' checks do, for code outside this package that
+// reads answers of its own (a Git endpoint's): the one classifier, the one
+// Retry-After / X-RateLimit-Reset / RateLimit-Reset parser. body must be
+// capped ([MaxResponseBody]; more is ignored). It returns a
+// [*RateLimitError] (429, or 403 with a rate-limit header or message), an
+// [*SSOError] (403 with X-GitHub-SSO "required"), an error wrapping
+// [ErrUnauthorized] (401), a [*HostError] matching [ErrServerError] (5xx),
+// and nil for a success and for the answers each caller words itself (403,
+// 404, other 4xx). The server's text in it is one line, capped and scrubbed
+// of tok in any encoding.
+func RefusalError(host string, status int, h http.Header, body []byte, tok pat.Token) error {
+	r := refusal.Classify(status, h, body, time.Now(), tok)
+	host = pat.Sanitize(host, maxServerText, tok)
+	if r.Kind == refusal.Unauthorized {
+		msg := r.Message
+		if msg == "" {
+			msg = http.StatusText(status)
+		}
+		return fmt.Errorf("%w: %s refused the token (%d %s)", ErrUnauthorized, host, status, msg)
+	}
+	return sharedRefusal(host, host, "request", r)
+}
+
+// sharedRefusal returns the typed error of the refusals every host words
+// alike: *RateLimitError, *SSOError, and a *HostError matching
+// ErrServerError for 5xx (apiHost and op name the request). It returns nil
+// for the kinds each host words itself (401, 403, 404, other 4xx).
+func sharedRefusal(host, apiHost, op string, r refusal.Refusal) error {
+	switch r.Kind {
+	case refusal.RateLimited:
+		return &RateLimitError{Host: host, Reset: r.Reset, Secondary: r.Secondary, Message: r.Message}
+	case refusal.SSORequired:
+		return &SSOError{Host: host, URL: r.SSOURL}
+	case refusal.ServerError:
+		cause := fmt.Errorf("%w: the host answered %d %s", ErrServerError, r.Status, http.StatusText(r.Status))
+		if r.Message != "" {
+			cause = fmt.Errorf("%w (%s)", cause, r.Message)
+		}
+		return &HostError{Host: apiHost, Op: op, Status: r.Status, Attempts: 1, Err: cause}
+	}
+	return nil
+}

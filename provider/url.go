@@ -170,6 +170,9 @@ func lexURL(raw string, i int) (remote, error) {
 		if c := strings.IndexByte(userinfo, ':'); c >= 0 {
 			name = userinfo[:c]
 		}
+		if !validUserinfo(userinfo) {
+			return r, lexFail("%s", badUserinfo)
+		}
 		u, err := url.PathUnescape(name)
 		if err != nil || !printable(u) {
 			return r, lexFail("malformed user name in the URL")
@@ -206,6 +209,9 @@ func lexSCP(raw string) (remote, error) {
 		if strings.ContainsAny(user, ":/") {
 			return r, lexFail(notAURL)
 		}
+		if !validUserinfo(user) {
+			return r, lexFail("%s", badUserinfo)
+		}
 		u, err := url.PathUnescape(user)
 		if err != nil || !printable(u) {
 			return r, lexFail("malformed user name in the URL")
@@ -227,6 +233,11 @@ func lexSCP(raw string) (remote, error) {
 		}
 		hostpart, path = s[:k], s[k+1:]
 	}
+	if schemeNames[strings.ToLower(hostpart)] {
+		// "https:/host/path" and "https:host/path" are no scp-like URLs of
+		// a host named "https".
+		return r, lexFail("a scheme needs \"//\": use https://HOST/PATH")
+	}
 	if len(hostpart) == 1 && !r.hasUser && (hostpart[0]|0x20) >= 'a' && (hostpart[0]|0x20) <= 'z' {
 		return r, lexFail("a local path (drive %s:) is not a repository URL", hostpart)
 	}
@@ -244,6 +255,40 @@ func lexSCP(raw string) (remote, error) {
 	}
 	r.segs = segs
 	return r, nil
+}
+
+// schemeNames are URL schemes git or a browser knows: never the host of an
+// scp-like URL.
+var schemeNames = map[string]bool{
+	"http": true, "https": true, "ssh": true, "git": true, "file": true,
+	"ftp": true, "ftps": true, "rsync": true, "git+ssh": true, "ssh+git": true,
+}
+
+// badUserinfo is the reason given for user information RFC 3986 does not allow.
+const badUserinfo = "malformed user information in the URL (RFC 3986 allows letters, digits, \"-._~!$&'()*+,;=:\" and %XX there; percent-encode anything else)"
+
+// validUserinfo reports whether s is RFC 3986 user information: unreserved
+// characters, sub-delimiters, ':' and well-formed percent-encoding.
+func validUserinfo(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("-._~!$&'()*+,;=:", c) >= 0:
+		case c == '%':
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				return false
+			}
+			i += 2
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
 func validScheme(s string) bool {
@@ -481,21 +526,6 @@ func isGHEcomHost(h string) (string, bool) {
 	return sub, true
 }
 
-// lookAlike reports whether a host name that is not a well-known host still
-// borrows one's name ("github.com.evil.example", "evil-github.com",
-// "testdev.azure.com", "notvisualstudio.com", "x.y.ghe.com"): any host
-// holding "github", "azure", "visualstudio" or "ghe.com". Such hosts are
-// never taken for an Azure DevOps Server or a GitHub Enterprise Server
-// unless Config.BaseURL names them.
-func lookAlike(h string) bool {
-	for _, s := range [...]string{"github", "azure", "visualstudio", "ghe.com"} {
-		if strings.Contains(h, s) {
-			return true
-		}
-	}
-	return false
-}
-
 // hasSegment reports whether segs holds a segment equal to one of names,
 // ignoring case.
 func hasSegment(segs []string, names ...string) bool {
@@ -511,29 +541,28 @@ func hasSegment(segs []string, names ...string) bool {
 
 // ForURL picks the provider for rawURL and parses it.
 //
-// Well-known hosts are recognised by name: github.com (and ssh.github.com),
-// SUB.ghe.com (exactly one label before ".ghe.com"), dev.azure.com,
-// ssh.dev.azure.com, ORG.visualstudio.com and vs-ssh.visualstudio.com. A
-// host equal to the host of cfg.BaseURL (GitHub Enterprise Server, Azure
-// DevOps Server, a test server on loopback) is Azure DevOps when the path
-// has a "_git" (or, over ssh, "_ssh") segment, and GitHub otherwise. Any
-// other host with a "_git" segment is taken for an Azure DevOps Server,
-// except hosts that borrow a well-known name ("github.com.evil.example");
-// anything else is refused with an error wrapping [ErrUnsupportedURL] that
-// says to set Config.BaseURL for a GitHub Enterprise Server.
+// The provider comes from the URL's host alone. Well-known hosts are
+// recognised by name: github.com (and ssh.github.com), SUB.ghe.com (exactly
+// one label before ".ghe.com"), dev.azure.com, ssh.dev.azure.com,
+// ORG.visualstudio.com and vs-ssh.visualstudio.com. The host of
+// cfg.BaseURL belongs to the provider cfg.Name says; with cfg.Name empty, a
+// well-known host says, and any other BaseURL is GitHub Enterprise Server
+// when it has no path and Azure DevOps Server when it has one (a collection
+// URL). That is decided from BaseURL alone, never from the path of rawURL.
+// Any other host is refused, whatever its path, with an error wrapping
+// [ErrUnsupportedURL] that says how to configure it; so are URLs whose
+// scheme has no "//" ("https:/host/…", "https:host/…"), scp-like URLs whose
+// host is a scheme name, and user information with characters RFC 3986 does
+// not allow there. No error shows the URL's user information.
 //
 // The provider is built from cfg, with BaseURL set for the URL's host when
 // cfg.BaseURL names another host (or, on Azure DevOps, another
 // organization or collection): an Azure DevOps provider is always bound to
 // the URL's organization ("https://dev.azure.com/ORG",
 // "https://ORG.visualstudio.com", "SERVER/VDIR/COLLECTION"), so that its
-// checks know which organization to ask. HTTPClient, Username and CacheTTL
-// are kept; APIURL is kept only when BaseURL is kept.
-//
-// On an unknown Azure DevOps Server the split of the path into virtual
-// directory, collection, project and team is a guess (a leading "tfs"
-// segment is a virtual directory; with three segments before "_git", the
-// first is one): set cfg.BaseURL to the collection URL to remove it.
+// checks know which organization to ask. HTTPClient, Username, CacheTTL and
+// Timeout are kept; APIURL is kept only when BaseURL is kept; Name is the
+// provider's.
 func ForURL(rawURL string, cfg Config) (Provider, Repo, error) {
 	r, err := lexRemote(rawURL)
 	if err != nil {
@@ -542,66 +571,17 @@ func ForURL(rawURL string, cfg Config) (Provider, Repo, error) {
 	if err := r.checkTransport(); err != nil {
 		return nil, Repo{}, err
 	}
-	var baseHost string
-	if cfg.BaseURL != "" {
-		b, err := parseBaseURL(cfg.BaseURL)
-		if err != nil {
-			return nil, Repo{}, fmt.Errorf("Config.BaseURL: %w", err)
-		}
-		baseHost = canonicalHost(b)
+	srv, err := cfg.server()
+	if err != nil {
+		return nil, Repo{}, err
 	}
-	matchesBase := baseHost != "" && (r.host == baseHost || r.scheme == "ssh" && r.hostname == hostOnly(baseHost))
-
-	switch h := r.hostname; {
-	case h == "github.com" || h == "ssh.github.com":
-		return forGitHub(&r, cfg, baseHost == "github.com", "https://github.com")
-	case strings.HasSuffix(h, ".ghe.com"):
-		sub, ok := isGHEcomHost(h)
-		if !ok {
-			return nil, Repo{}, r.fail("GHE.com hosts have exactly one label before .ghe.com (SUBDOMAIN.ghe.com)")
-		}
-		return forGitHub(&r, cfg, baseHost == sub+".ghe.com", "https://"+sub+".ghe.com")
-	case isAzureHostedName(h):
-		repo, err := parseAzureHosted(&r)
-		if err != nil {
-			return nil, Repo{}, err
-		}
-		orgBase := "https://dev.azure.com/" + escapeName(repo.Owner)
-		if repo.Host != "dev.azure.com" {
-			orgBase = "https://" + repo.Host
-		}
-		a, err := newBoundAzure(cfg, orgBase, repo)
-		if err != nil {
-			return nil, Repo{}, err
-		}
-		return a, repo, nil
-	case matchesBase:
-		if hasSegment(r.segs, "_git", "_ssh") {
-			return forAzureServer(&r, cfg, cfg.BaseURL, true)
-		}
-		return forGitHub(&r, cfg, true, cfg.BaseURL)
-	case lookAlike(h):
-		return nil, Repo{}, r.fail("%s is not a GitHub or Azure DevOps host, though its name borrows one; if it is your server, set Config.BaseURL to https://%s", r.host, r.host)
-	case hasSegment(r.segs, "_git") || r.scheme == "ssh" && hasSegment(r.segs, "_ssh"):
-		if r.atInPath {
-			// A host recognised only by its path, and an '@' past it: this
-			// may be a password holding '/' read as a host name.
-			return nil, Repo{}, r.fail("")
-		}
-		base, err := guessServerBase(&r)
-		if err != nil {
-			return nil, Repo{}, err
-		}
-		return forAzureServer(&r, cfg, base, false)
+	if f := hostedFamily(r.hostname); f != nil {
+		return f.forHosted(&r, cfg, srv)
 	}
-	return nil, Repo{}, r.fail("%s is not a known GitHub or Azure DevOps host; for GitHub Enterprise Server set Config.BaseURL to https://%s (for Azure DevOps Server, to the collection URL, e.g. https://%s/tfs/DefaultCollection)", r.host, hostOnlyForHint(&r), hostOnlyForHint(&r))
-}
-
-func hostOnlyForHint(r *remote) string {
-	if r.scheme == "ssh" {
-		return r.hostname
+	if srv != nil && srv.serves(&r) {
+		return srv.fam.forServer(&r, cfg)
 	}
-	return r.host
+	return nil, Repo{}, unknownHost(&r)
 }
 
 // forGitHub builds a GitHub provider for r: from cfg when keep is set, else
@@ -610,6 +590,7 @@ func forGitHub(r *remote, cfg Config, keep bool, base string) (Provider, Repo, e
 	if !keep {
 		cfg.BaseURL, cfg.APIURL = base, ""
 	}
+	cfg.Name = nameGitHub
 	g, err := NewGitHub(cfg)
 	if err != nil {
 		return nil, Repo{}, err
@@ -622,10 +603,12 @@ func forGitHub(r *remote, cfg Config, keep bool, base string) (Provider, Repo, e
 }
 
 // newBoundAzure returns an Azure DevOps provider bound to orgBase, the web
-// root of repo's organization: cfg itself when its BaseURL already names
-// that organization, else cfg with BaseURL orgBase and no APIURL.
-func newBoundAzure(cfg Config, orgBase string, repo Repo) (*AzureDevOps, error) {
-	if cfg.BaseURL != "" {
+// root of repo's organization: cfg itself when the Azure DevOps server srv
+// it names is that organization, else cfg with BaseURL orgBase and no
+// APIURL.
+func newBoundAzure(cfg Config, srv *server, orgBase string, repo Repo) (*AzureDevOps, error) {
+	cfg.Name = nameAzure
+	if srv != nil && srv.fam.name == nameAzure {
 		a, err := NewAzureDevOps(cfg)
 		if err != nil {
 			return nil, err
@@ -638,16 +621,11 @@ func newBoundAzure(cfg Config, orgBase string, repo Repo) (*AzureDevOps, error) 
 	return NewAzureDevOps(cfg)
 }
 
-// forAzureServer parses r with an Azure DevOps Server provider for base and
-// returns a provider bound to the repository's collection. keep says that
-// base is cfg.BaseURL (so APIURL may stay).
-func forAzureServer(r *remote, cfg Config, base string, keep bool) (Provider, Repo, error) {
-	c := cfg
-	c.BaseURL = base
-	if !keep {
-		c.APIURL = ""
-	}
-	a, err := NewAzureDevOps(c)
+// forAzureServer parses r with an Azure DevOps Server provider for
+// cfg.BaseURL and returns a provider bound to the repository's collection.
+func forAzureServer(r *remote, cfg Config) (Provider, Repo, error) {
+	cfg.Name = nameAzure
+	a, err := NewAzureDevOps(cfg)
 	if err != nil {
 		return nil, Repo{}, err
 	}
@@ -658,8 +636,8 @@ func forAzureServer(r *remote, cfg Config, base string, keep bool) (Provider, Re
 	if a.org != "" && a.org == repo.Owner && a.vdir == repo.VirtualDir {
 		return a, repo, nil
 	}
-	orgBase := a.scheme + "://" + a.host + "/" + escapeSegments(repo.VirtualDir) + escapeName(repo.Owner)
-	c.BaseURL, c.APIURL = orgBase, ""
+	c := cfg
+	c.BaseURL, c.APIURL = a.scheme+"://"+a.host+"/"+escapeSegments(repo.VirtualDir)+escapeName(repo.Owner), ""
 	b, err := NewAzureDevOps(c)
 	if err != nil {
 		return nil, Repo{}, err
@@ -689,32 +667,4 @@ func escapeName(s string) string {
 		e = strings.ReplaceAll(e, "@", "%40")
 	}
 	return e
-}
-
-// guessServerBase returns the collection URL of an Azure DevOps Server
-// repository URL on a host no configuration names.
-func guessServerBase(r *remote) (string, error) {
-	i := -1
-	for k, s := range r.segs {
-		if strings.EqualFold(s, "_git") || r.scheme == "ssh" && strings.EqualFold(s, "_ssh") {
-			i = k
-			break
-		}
-	}
-	pre := r.segs[:i]
-	if len(pre) == 0 {
-		return "", r.fail("no collection before /_git/; want https://HOST/[VDIR/]COLLECTION/PROJECT/_git/REPO")
-	}
-	n := 0 // segments of the virtual directory
-	switch {
-	case len(pre) >= 2 && strings.EqualFold(pre[0], "tfs"):
-		n = 1
-	case len(pre) >= 3:
-		n = len(pre) - 2
-	}
-	scheme, host := r.scheme, r.host
-	if scheme == "ssh" {
-		scheme, host = "https", r.hostname
-	}
-	return scheme + "://" + host + "/" + escapeSegments(strings.Join(pre[:n], "/")) + escapeName(pre[n]), nil
 }

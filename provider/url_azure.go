@@ -54,6 +54,9 @@ const (
 // Errors wrap [ErrUnsupportedURL], or [ErrInsecureURL] for http:// to a host
 // that is not loopback; they never hold the URL's user information.
 func (a *AzureDevOps) ParseRepo(rawURL string) (Repo, error) {
+	if err := a.ready(); err != nil {
+		return Repo{}, err
+	}
 	r, err := lexRemote(rawURL)
 	if err != nil {
 		return Repo{}, err
@@ -377,6 +380,9 @@ func limitedRefs(s string) bool {
 // always written, the repository's name when r.Project is empty. An empty
 // r.Host means the provider's host (dev.azure.com for the zero Config).
 func (a *AzureDevOps) CloneURL(r Repo) string {
+	if a == nil {
+		return ""
+	}
 	host := r.Host
 	if host == "" {
 		host = a.host

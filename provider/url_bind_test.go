@@ -20,6 +20,7 @@ func TestForURLBinding(t *testing.T) {
 	base := func(baseURL, apiURL string) Config {
 		return Config{BaseURL: baseURL, APIURL: apiURL, HTTPClient: client, Username: "robot", CacheTTL: 3 * time.Minute}
 	}
+	named := func(c Config, name string) Config { c.Name = name; return c }
 	cases := []struct {
 		name    string
 		cfg     Config
@@ -49,10 +50,11 @@ func TestForURLBinding(t *testing.T) {
 		{"GHES config, Azure URL", base("https://ghe.example.com", "https://ghe.example.com/api/v3"), "https://dev.azure.com/contoso/P/_git/R", "dev.azure.com", "contoso", "", "https://dev.azure.com/contoso", false},
 		{"server", base("https://tfs.example.com/tfs/DefaultCollection", "https://tfs.example.com/tfs/DefaultCollection"), "https://tfs.example.com/tfs/DefaultCollection/P/_git/R", "tfs.example.com", "DefaultCollection", "tfs", "https://tfs.example.com/tfs/DefaultCollection", true},
 		{"server, other collection", base("https://tfs.example.com/tfs/DefaultCollection", "https://tfs.example.com/tfs/DefaultCollection"), "https://tfs.example.com/tfs/Other%20One/P/_git/R", "tfs.example.com", "Other One", "tfs", "https://tfs.example.com/tfs/Other%20One", false},
-		{"loopback root", base("http://127.0.0.1:8080", "http://127.0.0.1:8080"), "http://127.0.0.1:8080/contoso/P/_git/R", "127.0.0.1:8080", "contoso", "", "http://127.0.0.1:8080/contoso", false},
-		{"loopback root ssh", base("http://127.0.0.1:8080", ""), "ssh://git@127.0.0.1/contoso/P/_git/R", "127.0.0.1:8080", "contoso", "", "http://127.0.0.1:8080/contoso", false},
-		{"unknown server", base("", ""), "https://tfs.corp.example/tfs/DefaultCollection/P/_git/R", "tfs.corp.example", "DefaultCollection", "tfs", "https://tfs.corp.example/tfs/DefaultCollection", false},
-		{"unknown server, GHES config", base("https://ghe.example.com", "https://ghe.example.com/api/v3"), "https://ado.corp.example:8443/Coll/P/_git/R", "ado.corp.example:8443", "Coll", "", "https://ado.corp.example:8443/Coll", false},
+		{"loopback root", named(base("http://127.0.0.1:8080", "http://127.0.0.1:8080"), "azure-devops"), "http://127.0.0.1:8080/contoso/P/_git/R", "127.0.0.1:8080", "contoso", "", "http://127.0.0.1:8080/contoso", false},
+		{"loopback root ssh", named(base("http://127.0.0.1:8080", ""), "azure-devops"), "ssh://git@127.0.0.1/contoso/P/_git/R", "127.0.0.1:8080", "contoso", "", "http://127.0.0.1:8080/contoso", false},
+		{"server root named", named(base("https://ado.corp.example:8443", ""), "azure-devops"), "https://ado.corp.example:8443/Coll/P/_git/R", "ado.corp.example:8443", "Coll", "", "https://ado.corp.example:8443/Coll", false},
+		{"GHES with a path named", named(base("https://example.com/github", ""), "github"), "https://example.com/github/o/r", "example.com", "", "", "https://example.com/github/api/v3/", false},
+		{"Azure config, GitHub URL", named(base("http://127.0.0.1:8080", "http://127.0.0.1:8080"), "azure-devops"), "https://github.com/o/r", "github.com", "", "", "https://api.github.com/", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -35,6 +35,9 @@ var githubReserved = [...]string{
 // [ErrInsecureURL] for http:// to a host that is not loopback; they never
 // hold the URL's user information.
 func (g *GitHub) ParseRepo(rawURL string) (Repo, error) {
+	if err := g.ready(); err != nil {
+		return Repo{}, err
+	}
 	r, err := lexRemote(rawURL)
 	if err != nil {
 		return Repo{}, err
@@ -152,6 +155,9 @@ func (g *GitHub) escapedBasePath() string {
 // Config.BaseURL; a BaseURL path (https://example.com/github) is kept for
 // its host. An empty r.Host means the provider's host.
 func (g *GitHub) CloneURL(r Repo) string {
+	if g == nil {
+		return ""
+	}
 	host := r.Host
 	if host == "" {
 		host = g.host

@@ -479,6 +479,8 @@ func TestForURL(t *testing.T) {
 	ghes := provider.Config{BaseURL: "https://ghe.example.com"}
 	tfs := provider.Config{BaseURL: "https://tfs.example.com/tfs/DefaultCollection"}
 	loop := provider.Config{BaseURL: "http://127.0.0.1:8080"}
+	loopAz := provider.Config{BaseURL: "http://127.0.0.1:8080", Name: "azure-devops"}
+	tfsRoot := provider.Config{BaseURL: "https://ado.corp.example:8443", Name: "azure-devops"}
 	cases := []urlForCase{
 		{raw: "https://github.com/octocat/Hello-World", provider: "github", want: gh("github.com", "octocat", "Hello-World"), clone: "https://github.com/octocat/Hello-World.git"},
 		{raw: "git@github.com:octocat/Hello-World.git", provider: "github", want: gh("github.com", "octocat", "Hello-World"), clone: "https://github.com/octocat/Hello-World.git"},
@@ -501,16 +503,54 @@ func TestForURL(t *testing.T) {
 		{cfg: tfs, raw: "https://tfs.example.com/tfs/DefaultCollection/Fabrikam/_git/Fiber", provider: "azure-devops", want: az("tfs.example.com", "DefaultCollection", "Fabrikam", "Fiber", "tfs"), clone: "https://tfs.example.com/tfs/DefaultCollection/Fabrikam/_git/Fiber"},
 		{cfg: tfs, raw: "https://tfs.example.com/tfs/Other/Fabrikam/_git/Fiber", provider: "azure-devops", want: az("tfs.example.com", "Other", "Fabrikam", "Fiber", "tfs"), clone: "https://tfs.example.com/tfs/Other/Fabrikam/_git/Fiber"},
 		{cfg: tfs, raw: "ssh://tfs.example.com/tfs/DefaultCollection/Fabrikam/_ssh/Fiber", provider: "azure-devops", want: az("tfs.example.com", "DefaultCollection", "Fabrikam", "Fiber", "tfs"), clone: "https://tfs.example.com/tfs/DefaultCollection/Fabrikam/_git/Fiber"},
-		{cfg: loop, raw: "http://127.0.0.1:8080/contoso/Fabrikam/_git/Fiber", provider: "azure-devops", want: az("127.0.0.1:8080", "contoso", "Fabrikam", "Fiber", ""), clone: "http://127.0.0.1:8080/contoso/Fabrikam/_git/Fiber"},
-		// Unknown hosts with /_git/: Azure DevOps Server, collection guessed.
-		{raw: "https://tfs.corp.example/tfs/DefaultCollection/Fabrikam/_git/Fiber", provider: "azure-devops", want: az("tfs.corp.example", "DefaultCollection", "Fabrikam", "Fiber", "tfs"), clone: "https://tfs.corp.example/tfs/DefaultCollection/Fabrikam/_git/Fiber"},
-		{raw: "https://tfs.corp.example/tfs/DefaultCollection/_git/Fiber", provider: "azure-devops", want: az("tfs.corp.example", "DefaultCollection", "Fiber", "Fiber", "tfs"), clone: "https://tfs.corp.example/tfs/DefaultCollection/Fiber/_git/Fiber"},
-		{raw: "https://ado.corp.example/Coll/Fabrikam/_git/Fiber", provider: "azure-devops", want: az("ado.corp.example", "Coll", "Fabrikam", "Fiber", ""), clone: "https://ado.corp.example/Coll/Fabrikam/_git/Fiber"},
-		{raw: "https://ado.corp.example/Coll/_git/Fiber", provider: "azure-devops", want: az("ado.corp.example", "Coll", "Fiber", "Fiber", ""), clone: "https://ado.corp.example/Coll/Fiber/_git/Fiber"},
-		{raw: "https://ado.corp.example:8443/a/b/Coll/Fabrikam/_git/Fiber", provider: "azure-devops", want: az("ado.corp.example:8443", "Coll", "Fabrikam", "Fiber", "a/b"), clone: "https://ado.corp.example:8443/a/b/Coll/Fabrikam/_git/Fiber"},
-		{raw: "http://localhost:8080/tfs/DefaultCollection/Fabrikam/_git/Fiber", provider: "azure-devops", want: az("localhost:8080", "DefaultCollection", "Fabrikam", "Fiber", "tfs"), clone: "http://localhost:8080/tfs/DefaultCollection/Fabrikam/_git/Fiber"},
-		{raw: "ssh://git@ado.corp.example/Coll/Fabrikam/_ssh/Fiber", provider: "azure-devops", want: az("ado.corp.example", "Coll", "Fabrikam", "Fiber", ""), clone: "https://ado.corp.example/Coll/Fabrikam/_git/Fiber"},
-		{raw: "https://10.1.2.3/tfs/DefaultCollection/Fabrikam/_git/Fiber", provider: "azure-devops", want: az("10.1.2.3", "DefaultCollection", "Fabrikam", "Fiber", "tfs"), clone: "https://10.1.2.3/tfs/DefaultCollection/Fabrikam/_git/Fiber"},
+		{cfg: loopAz, raw: "http://127.0.0.1:8080/contoso/Fabrikam/_git/Fiber", provider: "azure-devops", want: az("127.0.0.1:8080", "contoso", "Fabrikam", "Fiber", ""), clone: "http://127.0.0.1:8080/contoso/Fabrikam/_git/Fiber"},
+		// A server root named by Config.Name: each URL names its collection.
+		{cfg: tfsRoot, raw: "https://ado.corp.example:8443/a/b/Coll/Fabrikam/_git/Fiber", err: errURL},
+		{cfg: tfsRoot, raw: "https://ado.corp.example:8443/Coll/Fabrikam/_git/Fiber", provider: "azure-devops", want: az("ado.corp.example:8443", "Coll", "Fabrikam", "Fiber", ""), clone: "https://ado.corp.example:8443/Coll/Fabrikam/_git/Fiber"},
+		{cfg: tfsRoot, raw: "ssh://git@ado.corp.example/Coll/Fabrikam/_ssh/Fiber", provider: "azure-devops", want: az("ado.corp.example:8443", "Coll", "Fabrikam", "Fiber", ""), clone: "https://ado.corp.example:8443/Coll/Fabrikam/_git/Fiber"},
+
+		// Unknown hosts are refused whatever their path: nothing is guessed
+		// from a path (an Azure DevOps Server's "/_git/" included).
+		{raw: "https://tfs.corp.example/tfs/DefaultCollection/Fabrikam/_git/Fiber", err: errURL, contains: "Config.BaseURL"},
+		{raw: "https://tfs.corp.example/tfs/DefaultCollection/_git/Fiber", err: errURL, contains: "Config.Name"},
+		{raw: "https://ado.corp.example/Coll/Fabrikam/_git/Fiber", err: errURL, contains: "Config.BaseURL"},
+		{raw: "https://evil.com/org/project/_git/repo", err: errURL, contains: "Config.BaseURL"},
+		{raw: "http://localhost:8080/tfs/DefaultCollection/Fabrikam/_git/Fiber", err: errURL},
+		{raw: "ssh://git@ado.corp.example/Coll/Fabrikam/_ssh/Fiber", err: errURL},
+		{raw: "https://10.1.2.3/tfs/DefaultCollection/Fabrikam/_git/Fiber", err: errURL},
+		{cfg: ghes, raw: "https://ado.corp.example:8443/Coll/P/_git/R", err: errURL},
+
+		// On the host of Config.BaseURL, BaseURL alone picks the provider,
+		// never the path of the URL.
+		{cfg: ghes, raw: "https://ghe.example.com/org/project/_git/repo", provider: "github", want: gh("ghe.example.com", "org", "project"), clone: "https://ghe.example.com/org/project.git"},
+		{cfg: loop, raw: "http://127.0.0.1:8080/contoso/Fabrikam/_git/Fiber", provider: "github", want: gh("127.0.0.1:8080", "contoso", "Fabrikam"), clone: "http://127.0.0.1:8080/contoso/Fabrikam.git"},
+		{cfg: tfs, raw: "https://tfs.example.com/octocat/Hello-World", err: errURL},
+		{cfg: provider.Config{BaseURL: "https://tfs.example.com", Name: "azure-devops"}, raw: "https://tfs.example.com/octocat/Hello-World", err: errURL},
+		{cfg: provider.Config{BaseURL: "https://example.com/github", Name: "github"}, raw: "https://example.com/github/octocat/Hello-World", provider: "github", want: gh("example.com", "octocat", "Hello-World"), clone: "https://example.com/github/octocat/Hello-World.git"},
+		{cfg: provider.Config{BaseURL: "https://example.com/github", Name: "github"}, raw: "https://example.com/github/o/p/_git/r", provider: "github", want: gh("example.com", "o", "p"), clone: "https://example.com/github/o/p.git"},
+		// Config.Name must agree with a well-known BaseURL, and name a provider.
+		{cfg: provider.Config{BaseURL: "https://github.com", Name: "azure-devops"}, raw: "https://github.com/octocat/Hello-World", err: errURL, contains: "Config.Name"},
+		{cfg: provider.Config{Name: "bitbucket"}, raw: "https://github.com/octocat/Hello-World", err: errURL, contains: "Config.Name"},
+		{cfg: provider.Config{Name: "github"}, raw: "https://github.com/octocat/Hello-World", provider: "github", want: gh("github.com", "octocat", "Hello-World"), clone: "https://github.com/octocat/Hello-World.git"},
+
+		// A scheme without "//" is no scp-like URL of a host named "https".
+		{raw: "https:/dev.azure.com/contoso/Fabrikam/_git/Fiber", err: errURL, contains: `"//"`},
+		{raw: "https:dev.azure.com/contoso/Fabrikam/_git/Fiber", err: errURL, contains: `"//"`},
+		{raw: "https:/github.com/octocat/Hello-World", err: errURL},
+		{raw: "HTTPS:github.com/octocat/Hello-World", err: errURL},
+		{raw: "ssh:github.com/octocat/Hello-World", err: errURL},
+		{raw: "git@https:octocat/Hello-World", err: errURL},
+		{cfg: provider.Config{BaseURL: "https://https"}, raw: "https:octocat/Hello-World", err: errURL},
+		// User information RFC 3986 does not allow.
+		{raw: "https://us er@github.com/octocat/Hello-World", err: errURL, contains: "RFC 3986"},
+		{raw: "https://us\"er@github.com/octocat/Hello-World", err: errURL},
+		{raw: "https://us%zzer@github.com/octocat/Hello-World", err: errURL},
+		{raw: "https://us%4@github.com/octocat/Hello-World", err: errURL},
+		{raw: "https://üser@github.com/octocat/Hello-World", err: errURL},
+		{raw: "https://a[b]@github.com/octocat/Hello-World", err: errURL},
+		{raw: "https://a{b}|c^@github.com/octocat/Hello-World", err: errURL},
+		{raw: "us<er@github.com:octocat/Hello-World.git", err: errURL},
+		{raw: "https://a-b.c_d~e!$&'()*+,;=:p%41ss@github.com/octocat/Hello-World", provider: "github", want: gh("github.com", "octocat", "Hello-World"), clone: "https://github.com/octocat/Hello-World.git"},
 
 		// Refused.
 		{raw: "https://ghe.example.com/octocat/Hello-World", err: errURL, contains: "Config.BaseURL"},
@@ -531,6 +571,7 @@ func TestForURL(t *testing.T) {
 		{raw: "https://2130706433/o/p/_git/r", err: errURL},
 		{raw: "https://ado.corp.example/_git/Fiber", err: errURL},
 		{raw: "https://azure-devops.corp.example/Coll/Fabrikam/_git/Fiber", err: errURL, contains: "set Config.BaseURL"},
+		{raw: "https://github.com.evil.example/octocat/Hello-World", err: errURL, contains: "Config.Name"},
 		{cfg: provider.Config{BaseURL: "https://azure-devops.corp.example/Coll"}, raw: "https://azure-devops.corp.example/Coll/Fabrikam/_git/Fiber", provider: "azure-devops", want: az("azure-devops.corp.example", "Coll", "Fabrikam", "Fiber", ""), clone: "https://azure-devops.corp.example/Coll/Fabrikam/_git/Fiber"},
 		{cfg: provider.Config{BaseURL: "https://github.corp.example"}, raw: "git@github.corp.example:o/r.git", provider: "github", want: gh("github.corp.example", "o", "r"), clone: "https://github.corp.example/o/r.git"},
 		{raw: "http://ado.corp.example/Coll/Fabrikam/_git/Fiber", err: errInsecure},
@@ -749,8 +790,8 @@ func TestCloneURLRoundTrip(t *testing.T) {
 			if strings.ContainsAny(clone, " \t") || strings.Contains(clone, "@") {
 				t.Fatalf("CloneURL(%+v) = %q holds a space or '@'", row.r, clone)
 			}
-			// ForURL agrees for the hosted service (a server's layout is
-			// guessed without configuration).
+			// ForURL agrees for the hosted service (a server needs its
+			// configuration).
 			if row.p == hosted || row.p == github {
 				_, again, err := provider.ForURL(clone, provider.Config{})
 				if err != nil || again != row.r {
@@ -816,7 +857,6 @@ func TestAzureCloneURLWithinLimit(t *testing.T) {
 	}{
 		{"https://dev.azure.com/contoso/" + name + "/_git/" + name, provider.Config{}},
 		{"https://tfs.example.com/tfs/C/" + name + "/_git/" + name, provider.Config{BaseURL: "https://tfs.example.com/tfs/C"}},
-		{"https://tfs.example.com/tfs/C/" + name + "/_git/" + name, provider.Config{}},
 	} {
 		if len(tc.raw) > provider.MaxURLLength {
 			t.Fatalf("input is %d bytes; it must be within the limit", len(tc.raw))

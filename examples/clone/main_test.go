@@ -30,7 +30,7 @@ func TestClone(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "site")
 	var stdout, stderr bytes.Buffer
 	remote := az.OrgURL("contoso") + "/Web/_git/site"
-	if code := run(context.Background(), []string{"-depth", "1", "-base-url", az.URL, remote, dir}, &stdout, &stderr); code != 0 {
+	if code := run(context.Background(), []string{"-depth", "1", "-base-url", az.OrgURL("contoso"), remote, dir}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s%s", code, stdout.String(), stderr.String())
 	}
 	if _, err := os.Stat(filepath.Join(dir, "a.txt")); err != nil {

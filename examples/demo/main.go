@@ -199,7 +199,7 @@ func (d *demo) azure(ctx context.Context) {
 
 	os.Setenv("AZURE_DEVOPS_EXT_PAT", azWriter)
 	defer os.Unsetenv("AZURE_DEVOPS_EXT_PAT")
-	d.hostFlow(ctx, remote, gitauth.Options{Provider: provider.Config{BaseURL: d.az.URL}}, []string{"vso.code", "vso.code_write"})
+	d.hostFlow(ctx, remote, gitauth.Options{Provider: provider.Config{BaseURL: d.az.OrgURL("contoso")}}, []string{"vso.code", "vso.code_write"})
 }
 
 func (d *demo) github(ctx context.Context) {

@@ -64,9 +64,10 @@ func TestBudgetGitHubCheckScopes(t *testing.T) {
 }
 
 func TestBudgetGitHubConcurrent(t *testing.T) {
-	e := newGitHub(t)
 	for _, n := range []int{20, concurrentChecks} {
 		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			// A server of its own: the check cache is process-wide.
+			e := newGitHub(t)
 			g := e.provider(t, provider.Config{})
 			e.srv.ResetCounts()
 			var wg sync.WaitGroup

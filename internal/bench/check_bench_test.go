@@ -79,7 +79,7 @@ func BenchmarkGitHubCheck(b *testing.B) {
 
 // BenchmarkGitHubConcurrent runs 100 concurrent checks of one token per
 // iteration: go-github makes 100 requests, patgit (a new provider each
-// iteration, default cache) one.
+// iteration, caching off, so that only the shared flight counts) about one.
 func BenchmarkGitHubConcurrent(b *testing.B) {
 	e := newGitHub(b)
 	run := func(b *testing.B, check func() error) {
@@ -117,7 +117,7 @@ func BenchmarkGitHubConcurrent(b *testing.B) {
 		e.srv.ResetCounts()
 		b.ReportAllocs()
 		for b.Loop() {
-			g := e.provider(b, provider.Config{HTTPClient: hc})
+			g := e.provider(b, provider.Config{HTTPClient: hc, CacheTTL: -1})
 			run(b, func() error { _, err := g.CheckScopes(background, e.tok, "repo"); return err })
 		}
 		reportRequests(b, e.srv.TotalRequests())
@@ -185,6 +185,95 @@ func BenchmarkAzureCheck(b *testing.B) {
 				}
 			}
 			reportRequests(b, e.srv.TotalRequests())
+		})
+	}
+}
+
+// checkLatencies are the per-request latencies of the round-trip
+// benchmarks: loopback, and a host 50 ms away.
+var checkLatencies = []time.Duration{0, 50 * time.Millisecond}
+
+// BenchmarkCheckLatency measures one uncached token check, in wall time,
+// with the fakes answering each request after a latency: what a user feels
+// is round trips, not requests. Azure DevOps: patgit (connectionData and
+// the vso.code probe together, one round trip) against the SDK, cold
+// (discovery on a new organization) and warm. GitHub: patgit against
+// go-github, one request each.
+func BenchmarkCheckLatency(b *testing.B) {
+	for _, lat := range checkLatencies {
+		name := fmt.Sprintf("%dms", lat/time.Millisecond)
+		b.Run("azure/"+name, func(b *testing.B) {
+			e := newAzure(b)
+			e.srv.SetLatency(lat)
+			sdk := func(b *testing.B, orgURL string) {
+				conn := azuredevops.NewPatConnection(orgURL, e.secret)
+				if _, err := location.NewClient(background, conn).GetConnectionData(background, location.GetConnectionDataArgs{}); err != nil {
+					b.Fatal(err)
+				}
+				gc, err := azgit.NewClient(background, conn)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := gc.GetRepositories(background, azgit.GetRepositoriesArgs{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.Run("sdk-cold", func(b *testing.B) {
+				e.srv.ResetCounts()
+				for b.Loop() {
+					b.StopTimer()
+					org := fmt.Sprintf("cold-%d", azColdOrg.Add(1))
+					e.srv.AddOrg(org, false)
+					b.StartTimer()
+					sdk(b, e.srv.OrgURL(org))
+				}
+				reportRequests(b, e.srv.TotalRequests())
+			})
+			b.Run("sdk-warm", func(b *testing.B) {
+				sdk(b, e.srv.OrgURL(azOrg))
+				e.srv.ResetCounts()
+				for b.Loop() {
+					sdk(b, e.srv.OrgURL(azOrg))
+				}
+				reportRequests(b, e.srv.TotalRequests())
+			})
+			b.Run("patgit", func(b *testing.B) {
+				a := e.provider(b, provider.Config{CacheTTL: -1})
+				_, err := a.CheckScopes(background, e.tok, "vso.code")
+				mustCheck(b, err)
+				e.srv.ResetCounts()
+				for b.Loop() {
+					if _, err := a.CheckScopes(background, e.tok, "vso.code"); err != nil {
+						b.Fatal(err)
+					}
+				}
+				reportRequests(b, e.srv.TotalRequests())
+				b.ReportMetric(float64(e.srv.MaxInFlight()), "max-in-flight")
+			})
+		})
+		b.Run("github/"+name, func(b *testing.B) {
+			e := newGitHub(b)
+			e.srv.SetLatency(lat)
+			b.Run("go-github", func(b *testing.B) {
+				c := e.goGitHub(b)
+				e.srv.ResetCounts()
+				for b.Loop() {
+					if _, _, err := c.Users.Get(background, ""); err != nil {
+						b.Fatal(err)
+					}
+				}
+				reportRequests(b, e.srv.TotalRequests())
+			})
+			b.Run("patgit", func(b *testing.B) {
+				g := e.provider(b, provider.Config{CacheTTL: -1})
+				e.srv.ResetCounts()
+				for b.Loop() {
+					if _, err := g.CheckScopes(background, e.tok, "repo"); err != nil {
+						b.Fatal(err)
+					}
+				}
+				reportRequests(b, e.srv.TotalRequests())
+			})
 		})
 	}
 }

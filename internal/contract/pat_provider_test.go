@@ -1133,17 +1133,20 @@ func TestForURLAzure(t *testing.T) {
 			repo: provider.Repo{Host: "tfs.example.com", Owner: "OtherCollection", Project: "My Project", Name: "My Repo"}, vdir: strp("tfs"),
 			clone: "https://tfs.example.com/tfs/OtherCollection/My%20Project/_git/My%20Repo"},
 		{url: "https://tfs.example.com/tfs/DefaultCollection/Project/_git/Repo?path=/a&version=GBmain", cfg: tfsCfg, prov: "azure-devops", repo: tfs, vdir: strp("tfs"), clone: tfsClone},
-		// Azure DevOps Server recognised by its /_git/ path alone.
-		{url: "https://tfs.example.com/tfs/DefaultCollection/Project/_git/Repo", prov: "azure-devops", repo: tfs, vdir: strp("tfs"), clone: tfsClone},
-		{url: "https://tfs.example.com:8080/tfs/DefaultCollection/Project/_git/Repo", prov: "azure-devops",
-			repo: provider.Repo{Host: "tfs.example.com:8080", Owner: "DefaultCollection", Project: "Project", Name: "Repo"}, vdir: strp("tfs"),
-			clone: "https://tfs.example.com:8080/tfs/DefaultCollection/Project/_git/Repo"},
-		{url: "https://tfs.example.com/DefaultCollection/Project/_git/Repo", prov: "azure-devops",
-			repo:  provider.Repo{Host: "tfs.example.com", Owner: "DefaultCollection", Project: "Project", Name: "Repo"},
-			clone: "https://tfs.example.com/DefaultCollection/Project/_git/Repo"},
 	}
 	for _, c := range cases {
 		checkURLCase(t, c)
+	}
+	// An unknown host is refused whatever its path: an Azure DevOps Server
+	// needs Config.BaseURL (its /_git/ path alone names no provider).
+	for _, raw := range []string{
+		"https://tfs.example.com/tfs/DefaultCollection/Project/_git/Repo",
+		"https://tfs.example.com:8080/tfs/DefaultCollection/Project/_git/Repo",
+		"https://tfs.example.com/DefaultCollection/Project/_git/Repo",
+	} {
+		if p, _, err := provider.ForURL(raw, provider.Config{}); !errors.Is(err, provider.ErrUnsupportedURL) || !strings.Contains(err.Error(), "Config.BaseURL") {
+			t.Errorf("ForURL(%q, no configuration) = %v, %v; want ErrUnsupportedURL saying to set Config.BaseURL", raw, p, err)
+		}
 	}
 }
 
@@ -1192,13 +1195,17 @@ func TestForURLLoopbackServers(t *testing.T) {
 		repo: provider.Repo{Host: ghHost, Owner: "owner", Name: "repo"}, clone: gs.URL + "/owner/repo.git"})
 	checkURLCase(t, urlCase{url: as.OrgURL("contoso") + "/Project/_git/Repo", cfg: provider.Config{BaseURL: as.OrgURL("contoso")}, prov: "azure-devops",
 		repo: provider.Repo{Host: azHost, Owner: "contoso", Project: "Project", Name: "Repo"}, clone: as.OrgURL("contoso") + "/Project/_git/Repo"})
-	// One loopback server root as BaseURL: Azure DevOps when the path has a
-	// _git segment, GitHub otherwise.
+	// One loopback server root as BaseURL: GitHub Enterprise Server, whatever
+	// the path (BaseURL alone decides); Azure DevOps when Config.Name says so.
 	p, _, err := provider.ForURL(gs.URL+"/owner/repo", provider.Config{BaseURL: gs.URL})
 	if err != nil || p.Name() != "github" {
 		t.Errorf("ForURL(loopback BaseURL host, no _git) = %v, %v; want github", p, err)
 	}
-	p, r, err := provider.ForURL(gs.URL+"/coll/Project/_git/Repo", provider.Config{BaseURL: gs.URL})
+	p, _, err = provider.ForURL(gs.URL+"/coll/Project/_git/Repo", provider.Config{BaseURL: gs.URL})
+	if err != nil || p.Name() != "github" {
+		t.Errorf("ForURL(loopback BaseURL host, _git, no Config.Name) = %v, %v; want github", p, err)
+	}
+	p, r, err := provider.ForURL(gs.URL+"/coll/Project/_git/Repo", provider.Config{BaseURL: gs.URL, Name: "azure-devops"})
 	if err != nil || p.Name() != "azure-devops" || r.Owner != "coll" || r.Project != "Project" || r.Name != "Repo" {
 		t.Errorf("ForURL(loopback BaseURL host, _git) = %v, %+v, %v; want azure-devops coll/Project/Repo", p, r, err)
 	} else if got := p.CloneURL(r); got != gs.URL+"/coll/Project/_git/Repo" {
@@ -1748,7 +1755,10 @@ func TestGitHubCheckScopesBudget(t *testing.T) {
 		t.Errorf("check, check, BasicAuth within TTL: %d requests, want 1", n)
 	}
 
-	// Concurrent checks of one token: one request.
+	// Concurrent checks of one token: one request. (The check cache is
+	// process-wide: a token not checked before.)
+	ctok, cs := genToken(t, pat.GitHubClassic, "budget-concurrent")
+	gs.AddToken(cs, providertest.GitHubToken{Login: "octocat", Scopes: []string{"repo"}})
 	g2 := newGitHub(t, provider.Config{BaseURL: gs.URL})
 	gs.ResetCounts()
 	var wg sync.WaitGroup
@@ -1758,7 +1768,7 @@ func TestGitHubCheckScopesBudget(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			if _, err := g2.CheckScopes(ctx, tok, "repo"); err != nil {
+			if _, err := g2.CheckScopes(ctx, ctok, "repo"); err != nil {
 				t.Errorf("concurrent check: %v", err)
 			}
 		}()
@@ -1783,11 +1793,13 @@ func TestGitHubCheckScopesBudget(t *testing.T) {
 	}
 
 	// Two tokens: two requests.
+	tok1, s1 := genToken(t, pat.GitHubClassic, "budget1")
+	gs.AddToken(s1, providertest.GitHubToken{Login: "octocat", Scopes: []string{"repo"}})
 	tok2, s2 := genToken(t, pat.GitHubClassic, "budget2")
 	gs.AddToken(s2, providertest.GitHubToken{Login: "hubot", Scopes: []string{"repo"}})
 	g4 := newGitHub(t, provider.Config{BaseURL: gs.URL})
 	gs.ResetCounts()
-	g4.CheckScopes(ctx, tok, "repo")
+	g4.CheckScopes(ctx, tok1, "repo")
 	g4.CheckScopes(ctx, tok2, "repo")
 	if n := gs.TotalRequests(); n != 2 {
 		t.Errorf("two tokens: %d requests, want 2", n)
@@ -2034,7 +2046,7 @@ func TestAzureCheckScopesBudget(t *testing.T) {
 		{[]string{"vso.code", "vso.build", "vso.work"}, 4},
 	}
 	for _, c := range cases {
-		a := newAzure(t, provider.Config{BaseURL: as.OrgURL("contoso")})
+		a := newAzure(t, provider.Config{BaseURL: as.OrgURL("contoso"), CacheTTL: -1})
 		as.ResetCounts()
 		if _, err := a.CheckScopes(ctx, tok, c.required...); err != nil {
 			t.Errorf("need %v: %v", c.required, err)
@@ -2060,7 +2072,10 @@ func TestAzureCheckScopesBudget(t *testing.T) {
 	if n := as.TotalRequests(); n != 2 {
 		t.Errorf("missing vso.build + build_execute: %d requests, want 2", n)
 	}
-	// Concurrent checks of one token share requests.
+	// Concurrent checks of one token share requests. (The check cache is
+	// process-wide: a token not checked before.)
+	ctok, cs := genToken(t, pat.AzureDevOps, "azbudget-concurrent")
+	as.AddToken(cs, providertest.AzureToken{DisplayName: "Ada", Scopes: []string{"vso.code"}})
 	a2 := newAzure(t, provider.Config{BaseURL: as.OrgURL("contoso")})
 	as.ResetCounts()
 	var wg sync.WaitGroup
@@ -2070,7 +2085,7 @@ func TestAzureCheckScopesBudget(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			if _, err := a2.CheckScopes(ctx, tok, "vso.code"); err != nil {
+			if _, err := a2.CheckScopes(ctx, ctok, "vso.code"); err != nil {
 				t.Errorf("concurrent: %v", err)
 			}
 		}()
@@ -2115,14 +2130,18 @@ func TestAzureBasicAuthAndAuthenticatedURL(t *testing.T) {
 		{"https://contoso.visualstudio.com/DefaultCollection/Project/_git/Repo", "contoso"},
 		{"https://tfs.example.com/tfs/DefaultCollection/Project/_git/Repo", "DefaultCollection"},
 	} {
-		p, r, err := provider.ForURL(c.url, provider.Config{})
+		var base string
+		if strings.HasPrefix(c.url, "https://tfs.") {
+			base = "https://tfs.example.com/tfs/DefaultCollection"
+		}
+		p, r, err := provider.ForURL(c.url, provider.Config{BaseURL: base})
 		if err != nil {
 			t.Errorf("ForURL(%q): %v", c.url, err)
 			continue
 		}
 		for _, cfgUser := range []string{"", "someone"} {
 			if cfgUser != "" {
-				p, r, err = provider.ForURL(c.url, provider.Config{Username: cfgUser})
+				p, r, err = provider.ForURL(c.url, provider.Config{BaseURL: base, Username: cfgUser})
 				if err != nil {
 					t.Fatal(err)
 				}

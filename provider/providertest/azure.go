@@ -86,6 +86,8 @@ type AzureServer struct {
 	reqs   requestCounter
 	seq    uint64
 	faults faults
+	// hostile is the mode SetHostile sets (hostile.go).
+	hostile hostile
 }
 
 type azOrg struct {
@@ -377,8 +379,23 @@ type azReq struct {
 // ServeHTTP implements http.Handler, through the fault set with
 // [AzureServer.SetFault], if any.
 func (s *AzureServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.faults.serve(w, r, s.routeOf, s.count, s.route)
+	s.reqs.serve(w, r, func(w http.ResponseWriter, r *http.Request) {
+		s.hostile.serve(w, r, func(r *http.Request) bool { return !strings.Contains(r.URL.Path, "/_git/") }, func(w http.ResponseWriter, r *http.Request) {
+			s.faults.serve(w, r, s.routeOf, s.count, s.route)
+		})
+		s.faults.serve(w, r, s.routeOf, s.count, s.route)
+	})
 }
+
+// SetLatency delays every request (API and git alike) by d before the
+// server answers it, as a real host's round trip does: benchmarks and
+// tests then see round trips. 0 (the default) answers at once.
+func (s *AzureServer) SetLatency(d time.Duration) { s.reqs.setLatency(d) }
+
+// MaxInFlight returns the most requests the server had in flight at once
+// since it started or the last ResetCounts: 1 for requests sent one after
+// another, more for requests sent concurrently.
+func (s *AzureServer) MaxInFlight() int { return s.reqs.maxInFlight() }
 
 func (s *AzureServer) route(w http.ResponseWriter, r *http.Request) {
 	q, ok := s.parse(r)

@@ -20,6 +20,14 @@
 // answers still count in Requests, so a test can count a client's retries;
 // FaultHits counts the requests faults hit.
 //
+// # Latency and concurrency
+//
+// SetLatency delays every request (REST and git alike) by a fixed time, as
+// a real host's round trip does, so that benchmarks and tests see round
+// trips; MaxInFlight reports the most requests the server had in flight at
+// once, to tell requests sent together from requests sent one after
+// another.
+//
 // A [Recorder] is a second loopback server that records the credentials of
 // what reaches it: redirect a fake there under another host name
 // (Recorder.OtherURL, "localhost" rather than "127.0.0.1") and check that

@@ -129,6 +129,8 @@ type GitHubServer struct {
 	reqs   requestCounter
 	nextID uint64
 	faults faults
+	// hostile is the mode SetHostile sets (hostile.go).
+	hostile hostile
 }
 
 // NewGitHubServer starts a fake GitHub on 127.0.0.1 with an unused port. Its
@@ -264,8 +266,23 @@ func (s *GitHubServer) count(route string) {
 // ServeHTTP routes REST requests under /api/v3/ and git requests elsewhere,
 // through the fault set with [GitHubServer.SetFault], if any.
 func (s *GitHubServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.faults.serve(w, r, s.routeOf, s.count, s.route)
+	s.reqs.serve(w, r, func(w http.ResponseWriter, r *http.Request) {
+		s.hostile.serve(w, r, func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }, func(w http.ResponseWriter, r *http.Request) {
+			s.faults.serve(w, r, s.routeOf, s.count, s.route)
+		})
+		s.faults.serve(w, r, s.routeOf, s.count, s.route)
+	})
 }
+
+// SetLatency delays every request (API and git alike) by d before the
+// server answers it, as a real host's round trip does: benchmarks and
+// tests then see round trips. 0 (the default) answers at once.
+func (s *GitHubServer) SetLatency(d time.Duration) { s.reqs.setLatency(d) }
+
+// MaxInFlight returns the most requests the server had in flight at once
+// since it started or the last ResetCounts: 1 for requests sent one after
+// another, more for requests sent concurrently.
+func (s *GitHubServer) MaxInFlight() int { return s.reqs.maxInFlight() }
 
 func (s *GitHubServer) route(w http.ResponseWriter, r *http.Request) {
 	if p, ok := strings.CutPrefix(r.URL.Path, "/api/v3"); ok && (p == "" || p[0] == '/') {
