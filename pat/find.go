@@ -22,8 +22,10 @@ type Match struct {
 //
 // A token is found only as a whole word: one glued to letters, digits or
 // '_' before it, or continued by them after it, is not reported (an
-// identifier such as "xghp_…" is no token). Tokens separated by
-// punctuation or white space are all reported. What Find reports, by kind:
+// identifier such as "xghp_…" is no token), except after an escaped line
+// break or tab (a backslash and n, r or t) or a percent-encoded byte ("%3D"),
+// which separate words once decoded. Tokens separated by punctuation or
+// white space are all reported. What Find reports, by kind:
 //
 //   - GitHub ghp_, gho_, ghu_, ghr_: the prefix and 36 to 251 letters and
 //     digits; Checked when there are exactly 36 and the checksum holds.
@@ -118,10 +120,36 @@ func (f *finder) find() []Match {
 			i = end
 			continue
 		}
+		if j := escapeEnd(t, i); j > i && j < n && byteClass[t[j]]&cAlnum != 0 {
+			if end, ok := f.at(j); ok {
+				i = end
+				continue
+			}
+		}
 		for i++; i < n && byteClass[t[i]]&cWord != 0; i++ {
 		}
 	}
 	return f.out
+}
+
+// escapeEnd returns where a word that starts at i begins once decoded: past
+// the n, r or t of an escaped line break or tab (a backslash before i: a
+// JSON string, a log line) or past the two hex digits of a percent-encoded
+// byte ('%' before i: a URL, a form body), so that "\nghp_…" and
+// "token%3Dghp_…" hold a token. Else i.
+func escapeEnd(t []byte, i int) int {
+	switch {
+	case i == 0:
+	case t[i-1] == '\\' && (t[i] == 'n' || t[i] == 'r' || t[i] == 't'):
+		return i + 1
+	case t[i-1] == '%' && i+1 < len(t) && isHexDigit(t[i]) && isHexDigit(t[i+1]):
+		return i + 2
+	}
+	return i
+}
+
+func isHexDigit(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
 // at looks for a token starting at i, a letter or digit that starts a word.

@@ -155,6 +155,9 @@ func TestFindAdjacentAndEdges(t *testing.T) {
 		{gl + ";" + gl, []string{gl, gl}},
 		{gl + "." + a, []string{gl, a}},
 		{"prefix-" + a, []string{a}},
+		{`"line\n` + a + `\t` + b + `"`, []string{a, b}},
+		{"token%3D" + a + "%26x=" + gl, []string{a, gl}},
+		{"%0a" + a + "%zz" + b, []string{a}},
 		{a, []string{a}},
 	} {
 		got := Find([]byte(tc.text))

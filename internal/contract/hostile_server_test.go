@@ -279,26 +279,6 @@ var hsModes = []struct {
 	{"redirect", providertest.Hostile{Redirect: true, Echo: true}},
 }
 
-// hsPending names sub-cases (host/mode/operation) that leak until the
-// fixes of other parts land, and the fix each waits for. The coordinator
-// removes entries as those fixes merge.
-var hsPending = func() map[string]string {
-	const (
-		github = "the provider core lands: GitHub API refusals (403, 404, 429, 500) quote the server's message and headers with only the raw token removed; they go through pat.Sanitize there"
-		azure  = "the provider core lands: Azure check errors quote the refusal body and X-TFS-ServiceError with only the raw token removed; they go through pat.Sanitize there"
-	)
-	m := map[string]string{}
-	for _, status := range []string{"403", "404", "429", "500"} {
-		for _, op := range []string{"provider.CheckScopes", "provider.BasicAuth", "provider.AuthenticatedURL"} {
-			m["github/refuse "+status+"/"+op] = github
-		}
-	}
-	for _, status := range []string{"401", "403", "429", "500"} {
-		m["azure/refuse "+status+"/provider.CheckScopes"] = azure
-	}
-	return m
-}()
-
 // hsCLISideband: the git CLI prints a server's sideband lines to the
 // caller's stderr itself; Command hands the caller the *exec.Cmd and
 // cannot filter that stream.
@@ -318,9 +298,6 @@ func TestHostileServerSweep(t *testing.T) {
 			for _, op := range hsOps() {
 				name := h.name + "/" + m.name + "/" + op.name
 				t.Run(name, func(t *testing.T) {
-					if reason, ok := hsPending[name]; ok {
-						t.Skip("until " + reason)
-					}
 					if op.name == "gitauth.Command clone" && m.mode.Echo && os.Getenv("PATGIT_SWEEP_CLI_STDERR") == "" {
 						t.Skip(hsCLISideband)
 					}

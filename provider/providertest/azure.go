@@ -383,7 +383,6 @@ func (s *AzureServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.hostile.serve(w, r, func(r *http.Request) bool { return !strings.Contains(r.URL.Path, "/_git/") }, func(w http.ResponseWriter, r *http.Request) {
 			s.faults.serve(w, r, s.routeOf, s.count, s.route)
 		})
-		s.faults.serve(w, r, s.routeOf, s.count, s.route)
 	})
 }
 

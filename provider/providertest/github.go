@@ -102,7 +102,10 @@ type GitHubToken struct {
 // get 403 "Resource not accessible by integration", as on GitHub),
 // GET /api/v3/ and GET /api/v3/rate_limit, GET /api/v3/repos/OWNER/NAME, and
 // GET /api/v3/installation/repositories (installation tokens only: the
-// endpoint such a token may call to prove itself). Tokens are accepted as
+// endpoint such a token may call to prove itself), and POST
+// /api/v3/credentials/revoke, GitHub's credential revocation API as
+// github.com serves it (unauthenticated only; see [GitHubServer.Revoked]).
+// Tokens are accepted as
 // "Authorization: token X", "Bearer X", or as the password of Basic
 // credentials (GitHub's API takes a token there too; a password that is not
 // a token gets 401 Bad credentials).
@@ -131,6 +134,9 @@ type GitHubServer struct {
 	faults faults
 	// hostile is the mode SetHostile sets (hostile.go).
 	hostile hostile
+
+	clock     func() time.Time         // nil: time.Now (SetClock)
+	revokeUse map[string]*revokeWindow // revocation requests per client IP
 }
 
 // NewGitHubServer starts a fake GitHub on 127.0.0.1 with an unused port. Its
@@ -270,7 +276,6 @@ func (s *GitHubServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.hostile.serve(w, r, func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }, func(w http.ResponseWriter, r *http.Request) {
 			s.faults.serve(w, r, s.routeOf, s.count, s.route)
 		})
-		s.faults.serve(w, r, s.routeOf, s.count, s.route)
 	})
 }
 
@@ -358,6 +363,10 @@ func (s *GitHubServer) serveREST(w http.ResponseWriter, r *http.Request, p strin
 	h.Set("X-GitHub-Enterprise-Version", GitHubEnterpriseVersion)
 	h.Set("X-GitHub-Api-Version-Selected", "2022-11-28")
 	h.Set("X-GitHub-Request-Id", s.requestID())
+	if p == "/credentials/revoke" {
+		s.serveRevoke(w, r)
+		return
+	}
 
 	if tok == nil {
 		s.rateHeaders(h, 60, 1, false)
