@@ -63,7 +63,7 @@ func main() {
 	defer stop()
 
 	runs := []run{
-		{name: "checks and parsing", args: []string{"test", "-run", "^$", "-bench", "^Benchmark(GitHubCheck|GitHubConcurrent|AzureCheck|ClonePrepare|Parse)$",
+		{name: "checks and parsing", args: []string{"test", "-run", "^$", "-bench", "^Benchmark(GitHubCheck|GitHubConcurrent|AzureCheck|CheckLatency|ClonePrepare|Parse)$",
 			"-benchmem", "-count", "1", "-benchtime", *benchtime, "-timeout", "30m", pkg}},
 		{name: "clone, small repository", args: []string{"test", "-run", "^$", "-bench", "^BenchmarkClone$/^small$",
 			"-benchmem", "-count", "1", "-benchtime", fmt.Sprintf("%dx", *cloneSmall), "-timeout", "30m", pkg}},

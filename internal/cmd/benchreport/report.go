@@ -58,6 +58,19 @@ var groups = []group{
 		Anchors: []string{"sdk-cold", "sdk-warm"},
 	},
 	{
+		Title: "Checks at 0 and 50 ms per request",
+		Bench: "CheckLatency",
+		About: "One uncached token check with the fake answering every request after a latency (0: loopback; 50 ms: a host " +
+			"50 ms away), in wall time: what a user feels is round trips, not requests. Azure DevOps: patgit " +
+			"(`connectionData` and the `vso.code` probe sent together, one round trip) against the SDK, cold and warm; " +
+			"GitHub: patgit against go-github, one request each. `max-in-flight`: the most requests the server had at once " +
+			"(more than 1: sent concurrently).",
+		Cols:        []string{"ns/op", "requests/op", "max-in-flight"},
+		Ratios:      []string{"ns/op"},
+		Anchors:     []string{"sdk-cold", "go-github"},
+		FirstAnchor: true,
+	},
+	{
 		Title: "Clone",
 		Bench: "Clone",
 		About: "One clone of a repository of the fake GitHub over smart HTTP (git http-backend), into a new " +
