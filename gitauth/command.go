@@ -75,12 +75,19 @@ const helperScript = `!f() { if [ "$1" = get ]; then printf 'username=%s\npasswo
 // answers the same token for every repository on the host (on dev.azure.com,
 // every organization), which is the token opts chose for that host.
 //
-// Cost: git runs the helper through the shell when it needs credentials and
-// again to "store" them after success (the helper ignores that), and git
-// before 2.46 first tries each remote without credentials, paying one 401
-// round trip. On the fakes this is a few milliseconds per clone over git
-// with an Authorization header in http.extraHeader, which would have to put
-// the token in argv or a file.
+// Cost: git runs the helper, one shell running a shell function, when it
+// needs credentials, and once more with "store" after a successful request
+// (the helper returns at once): git hands an approved credential to every
+// helper configured for the URL unless its password has expired, and the
+// helper list is fixed when git first asks, so no configuration keeps store
+// from running. git before 2.46 sends its first request without
+// credentials and pays one 401 round trip per process; from 2.46 the
+// proactiveAuth entry makes the first request carry them, and a clone
+// costs the requests plain git makes (BENCHMARKS.md counts both). An
+// Authorization header in http.extraHeader would save that round trip on
+// older gits, but git keeps sending it to a redirect's new host on the
+// requests after the redirect, and it would put the token in argv or a
+// file.
 //
 // The returned *exec.Cmd inherits the current environment plus these entries;
 // set Dir, Stdout and Stderr as usual, and append to Env rather than

@@ -166,6 +166,13 @@
 // password with an empty one: the GitHub login, or on Azure DevOps the
 // organization, the form Azure's clone button shows.
 //
+// [CloneCLI] is [Clone] done by git clone through Command's credentials and
+// opened with go-git afterwards: on a repository with a long history git is
+// several times faster than go-git and needs a fraction of its memory (see
+// BENCHMARKS.md). Each git.CloneOptions field becomes a git clone flag or is
+// refused with an [*OptionError] naming it; the result, the errors and the
+// cleanup of a failed clone are Clone's.
+//
 // # A credential helper
 //
 // [CredentialHelper] implements git's credential-helper protocol with the

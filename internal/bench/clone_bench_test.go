@@ -27,7 +27,7 @@ import (
 // Environment of the test binary re-run as a child that clones once with
 // go-git, so that its peak RSS can be read like git's.
 const (
-	envChild      = "PATGIT_BENCH_CHILD" // "go-git" or "patgit"
+	envChild      = "PATGIT_BENCH_CHILD" // "go-git", "patgit" or "patgit-clonecli"
 	envChildURL   = "PATGIT_BENCH_URL"
 	envChildDir   = "PATGIT_BENCH_DIR"
 	envChildBase  = "PATGIT_BENCH_BASEURL"
@@ -53,7 +53,7 @@ func childMain() int {
 	return 0
 }
 
-// cloner clones one repository of the fake GitHub in the four ways compared.
+// cloner clones one repository of the fake GitHub in the five ways compared.
 type cloner struct {
 	url    string
 	secret string
@@ -62,18 +62,20 @@ type cloner struct {
 	base   string // the fake's URL (for the child)
 }
 
-// Clone paths. The anchors are go-git (for patgit) and git (for patgit-cli).
+// Clone paths. The anchors are go-git (for gitauth.Clone) and git (for
+// gitauth.CloneCLI and gitauth.Command).
 const (
-	pathGoGit     = "go-git"
-	pathPatgit    = "patgit"
-	pathGit       = "git"
-	pathPatgitCLI = "patgit-cli"
+	pathGoGit    = "go-git"
+	pathPatgit   = "patgit"          // gitauth.Clone
+	pathCloneCLI = "patgit-clonecli" // gitauth.CloneCLI
+	pathGit      = "git"
+	pathCommand  = "patgit-command" // git clone run by gitauth.Command
 )
 
-var clonePaths = []string{pathGoGit, pathPatgit, pathGit, pathPatgitCLI}
+var clonePaths = []string{pathGoGit, pathPatgit, pathCloneCLI, pathGit, pathCommand}
 
-// inProcess reports whether path clones inside this process (go-git).
-func inProcess(path string) bool { return path == pathGoGit || path == pathPatgit }
+// goHeap reports whether path's work is go-git's, in this process's heap.
+func goHeap(path string) bool { return path == pathGoGit || path == pathPatgit }
 
 // run clones into dir the way path says, in this process for go-git paths.
 func (c *cloner) run(ctx context.Context, path, dir string) error {
@@ -87,6 +89,9 @@ func (c *cloner) run(ctx context.Context, path, dir string) error {
 		return err
 	case pathPatgit:
 		_, err := gitauth.Clone(ctx, c.url, dir, c.opts, &git.CloneOptions{Depth: c.depth})
+		return err
+	case pathCloneCLI:
+		_, err := gitauth.CloneCLI(ctx, c.url, dir, c.opts, &git.CloneOptions{Depth: c.depth})
 		return err
 	}
 	cmd, err := c.command(ctx, path, dir)
@@ -111,9 +116,9 @@ func (c *cloner) command(ctx context.Context, path, dir string) (*exec.Cmd, erro
 	case pathGit:
 		header := "http.extraHeader=Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(ghLogin+":"+c.secret))
 		return exec.CommandContext(ctx, "git", append([]string{"-c", header}, args...)...), nil
-	case pathPatgitCLI:
+	case pathCommand:
 		return gitauth.Command(ctx, c.url, c.opts, args...)
-	case pathGoGit, pathPatgit:
+	case pathGoGit, pathPatgit, pathCloneCLI:
 		exe, err := os.Executable()
 		if err != nil {
 			return nil, err
@@ -132,24 +137,48 @@ func (c *cloner) command(ctx context.Context, path, dir string) (*exec.Cmd, erro
 // every millisecond from /proc. The rusage wait4 returns cannot serve: Go
 // starts children with vfork, so a child's ru_maxrss starts at this
 // process's own peak.
-func (c *cloner) peakRSS(path, dir string) (int64, error) {
+//
+// For CloneCLI, whose caller is a Go program that exists before and after
+// the clone, the figures are what the clone adds: git's processes plus the
+// growth of the caller's own memory from the moment git starts, and the CPU
+// time from then on (the start of the caller's process is the caller's,
+// not the clone's).
+//
+// It also returns the CPU time (user and system) of the tree: git reaps its
+// helpers and the Go child reaps git, so the child's rusage covers them all.
+// Unlike wall time, it hardly depends on the machine's load.
+func (c *cloner) peakRSS(path, dir string) (int64, time.Duration, error) {
 	cmd, err := c.command(background, path, dir)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	done := make(chan struct{})
 	peak := make(chan int64)
+	var startCPU time.Duration // CloneCLI: the caller's CPU time when git started
 	go func() {
 		var top int64
 		t := time.NewTicker(time.Millisecond)
 		defer t.Stop()
+		var base int64 = -1
 		for {
-			top = max(top, treeRSS(cmd.Process.Pid))
+			if path == pathCloneCLI {
+				pid := cmd.Process.Pid
+				own := procRSS(pid)
+				if kids := kidsRSS(pid, comm(pid)); kids > 0 {
+					if base < 0 {
+						base = own
+						startCPU = procCPU(pid)
+					}
+					top = max(top, kids+max(0, own-base))
+				}
+			} else {
+				top = max(top, treeRSS(cmd.Process.Pid))
+			}
 			select {
 			case <-done:
 				peak <- top
@@ -162,31 +191,75 @@ func (c *cloner) peakRSS(path, dir string) (int64, error) {
 	close(done)
 	top := <-peak
 	if err != nil {
-		return 0, fmt.Errorf("%s clone: %w: %s", path, err, out.Bytes())
+		return 0, 0, fmt.Errorf("%s clone: %w: %s", path, err, out.Bytes())
 	}
-	return top, nil
+	return top, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime() - startCPU, nil
+}
+
+// procCPU returns the CPU time (user and system) pid has used so far, from
+// /proc/PID/stat in clock ticks of 10 ms; 0 when /proc does not have it.
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses and may hold
+	// spaces: state is field 3, utime 14 and stime 15.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 // treeRSS returns the resident bytes of pid and its descendants, 0 when
 // /proc does not have them.
 func treeRSS(pid int) int64 {
+	return procRSS(pid) + kidsRSS(pid, "")
+}
+
+// kidsRSS returns the resident bytes of pid's descendants. A descendant
+// whose command name is skip is left out with its own descendants: a Go
+// program starts its children with vfork, and until the child calls exec
+// /proc shows the parent's memory (and name) as the child's own.
+func kidsRSS(pid int, skip string) int64 {
+	var total int64
+	tasks, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+	for _, task := range tasks {
+		kids, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + task.Name() + "/children")
+		for _, f := range strings.Fields(string(kids)) {
+			kid, err := strconv.Atoi(f)
+			if err != nil || (skip != "" && comm(kid) == skip) {
+				continue
+			}
+			total += procRSS(kid) + kidsRSS(kid, skip)
+		}
+	}
+	return total
+}
+
+// comm returns the command name of pid, "" when /proc does not have it.
+func comm(pid int) string {
+	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	return strings.TrimSpace(string(b))
+}
+
+// procRSS returns the resident bytes of pid alone, 0 when /proc does not
+// have it.
+func procRSS(pid int) int64 {
 	statm, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/statm")
 	if err != nil {
 		return 0
 	}
 	var size, resident int64
 	fmt.Sscan(string(statm), &size, &resident)
-	total := resident * int64(os.Getpagesize())
-	tasks, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
-	for _, task := range tasks {
-		kids, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + task.Name() + "/children")
-		for _, f := range strings.Fields(string(kids)) {
-			if kid, err := strconv.Atoi(f); err == nil {
-				total += treeRSS(kid)
-			}
-		}
-	}
-	return total
+	return resident * int64(os.Getpagesize())
 }
 
 // heapPeak runs f while sampling the Go heap every millisecond and returns
@@ -223,14 +296,17 @@ func heapPeak(f func() error) (uint64, error) {
 }
 
 // BenchmarkClone clones the small repository (and, with
-// PATGIT_BENCH_LARGE=1, the large one) with full history and shallow
-// (depth 1), four ways: go-git PlainClone, gitauth.Clone, plain git clone
-// with an Authorization header, and gitauth.Command's git clone.
+// PATGIT_BENCH_LARGE=1, the two large ones: "history", real sources with a
+// long history of edits, and "blobs", a few commits of big incompressible
+// files) with full history and shallow (depth 1), five ways: go-git
+// PlainClone, gitauth.Clone, gitauth.CloneCLI, plain git clone with an
+// Authorization header, and gitauth.Command's git clone.
 //
 // Each iteration clones once each way, in an order that rotates, so that
-// all four see the same load on a shared machine; ns/op is the sum. Each
+// all five see the same load on a shared machine; ns/op is the sum. Each
 // path's figures are metrics named "PATH:UNIT": ns/op the wall time of one
-// clone; peak-RSS-MB the peak resident memory of a process tree doing one
+// clone; cpu-ns/op its CPU time (user and system, of every process of the
+// clone, measured on the memory clone); peak-RSS-MB the peak resident memory of a process tree doing one
 // clone (go-git paths: this test binary re-run as a child that clones once;
 // git: git and its helpers); peak-heap-MB (go-git paths) the largest growth
 // of the Go heap during an in-process clone; requests/op the HTTP requests
@@ -248,11 +324,17 @@ func BenchmarkClone(b *testing.B) {
 	sizes := []size{{"small", ghSmall, 0}}
 	if os.Getenv(EnvLarge) == "1" {
 		start := time.Now()
-		mb := e.addLarge(b)
-		// A line for benchreport, which quotes it under the clone table.
-		fmt.Fprintf(os.Stderr, "bench-note: the large repository (%d commits, %d files at its head) was generated in %v; its pack is %.1f MB\n",
-			largeCommits+1, largeTextFiles+largeSlots, time.Since(start).Round(100*time.Millisecond), mb)
-		sizes = append(sizes, size{"large", ghLarge, mb})
+		mb := e.addGenerated(b, ghHistory, generateHistory)
+		objects, files := repoCounts(b, e.srv.RepoDir(ghOwner, ghHistory))
+		// Lines for benchreport, which quotes them under the clone table.
+		fmt.Fprintf(os.Stderr, "bench-note: the history repository (%d commits of edits to the %s sources, %d files at its head, %d objects, most of them deltas) was generated in %v; its pack is %.1f MB\n",
+			historyCommits+1, runtime.Version(), files, objects, time.Since(start).Round(100*time.Millisecond), mb)
+		start = time.Now()
+		mb2 := e.addGenerated(b, ghLarge, generateLarge)
+		objects, files = repoCounts(b, e.srv.RepoDir(ghOwner, ghLarge))
+		fmt.Fprintf(os.Stderr, "bench-note: the blobs repository (%d commits, %d files at its head, %d objects, 512 KiB random blobs) was generated in %v; its pack is %.1f MB\n",
+			largeCommits+1, files, objects, time.Since(start).Round(100*time.Millisecond), mb2)
+		sizes = append(sizes, size{"history", ghHistory, mb}, size{"blobs", ghLarge, mb2})
 	}
 	for _, sz := range sizes {
 		for _, depth := range []struct {
@@ -269,7 +351,7 @@ func BenchmarkClone(b *testing.B) {
 // pathStats is what benchClone learns about one clone path.
 type pathStats struct {
 	rss, heap uint64 // bytes
-	wall      time.Duration
+	wall, cpu time.Duration
 	requests  int
 }
 
@@ -283,18 +365,20 @@ func benchClone(b *testing.B, e *ghEnv, repo string, packMB float64, depth int) 
 	// slow the timed ones; then one clone each to warm up (patgit's user
 	// name look-up, connections, the page cache).
 	for i, path := range clonePaths {
-		rss, err := c.peakRSS(path, scratch)
+		rss, cpu, err := c.peakRSS(path, scratch)
 		mustCheck(b, err)
-		stats[i].rss = uint64(rss)
+		stats[i].rss, stats[i].cpu = uint64(rss), cpu
 		clean()
-		if inProcess(path) {
+		if goHeap(path) {
 			runtime.GC()
 			stats[i].heap, err = heapPeak(func() error { return c.run(background, path, scratch) })
 			mustCheck(b, err)
 			clean()
 		}
-		mustCheck(b, c.run(background, path, scratch))
-		clean()
+		if packMB == 0 { // the large repositories' memory clones warm up enough
+			mustCheck(b, c.run(background, path, scratch))
+			clean()
+		}
 	}
 	runtime.GC()
 
@@ -311,7 +395,7 @@ func benchClone(b *testing.B, e *ghEnv, repo string, packMB float64, depth int) 
 			b.StopTimer()
 			stats[i].requests += e.srv.TotalRequests()
 			clean()
-			if inProcess(clonePaths[i]) {
+			if goHeap(clonePaths[i]) {
 				runtime.GC() // each clone starts from the same heap
 			}
 			b.StartTimer()
@@ -322,7 +406,8 @@ func benchClone(b *testing.B, e *ghEnv, repo string, packMB float64, depth int) 
 		b.ReportMetric(float64(stats[i].wall.Nanoseconds())/float64(n), path+":ns/op")
 		b.ReportMetric(float64(stats[i].requests)/float64(n), path+":requests/op")
 		b.ReportMetric(float64(stats[i].rss)/1e6, path+":peak-RSS-MB")
-		if inProcess(path) {
+		b.ReportMetric(float64(stats[i].cpu.Nanoseconds()), path+":cpu-ns/op")
+		if goHeap(path) {
 			b.ReportMetric(float64(stats[i].heap)/1e6, path+":peak-heap-MB")
 		}
 	}

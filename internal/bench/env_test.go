@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/patgit/patgit/gitauth"
 	"github.com/patgit/patgit/pat"
@@ -19,7 +20,8 @@ const EnvLarge = "PATGIT_BENCH_LARGE"
 const (
 	ghOwner   = "bench"
 	ghSmall   = "small"
-	ghLarge   = "large"
+	ghLarge   = "large"   // the big-blob shape
+	ghHistory = "history" // the realistic shape
 	ghLogin   = "octocat"
 	azOrg     = "contoso"
 	azProject = "Fabrikam"
@@ -78,8 +80,9 @@ func newGitHub(tb testing.TB) *ghEnv {
 		Login:  ghLogin,
 		Scopes: []string{"repo", "read:org", "workflow"},
 		Repos: map[string]providertest.Access{
-			ghOwner + "/" + ghSmall: providertest.AccessRead,
-			ghOwner + "/" + ghLarge: providertest.AccessRead,
+			ghOwner + "/" + ghSmall:   providertest.AccessRead,
+			ghOwner + "/" + ghLarge:   providertest.AccessRead,
+			ghOwner + "/" + ghHistory: providertest.AccessRead,
 		},
 	})
 	if e.tok, err = pat.New(e.secret); err != nil {
@@ -100,8 +103,11 @@ func (e *ghEnv) provider(tb testing.TB, cfg provider.Config) *provider.GitHub {
 }
 
 // options returns gitauth Options for the fake with the benchmark token.
+// The user name gitauth looks up is remembered for an hour, so that a
+// benchmark longer than the default minute pays for it once, as a series
+// of clones within a minute does.
 func (e *ghEnv) options() gitauth.Options {
-	return gitauth.Options{Provider: provider.Config{BaseURL: e.srv.URL}, Source: pat.Static(e.tok)}
+	return gitauth.Options{Provider: provider.Config{BaseURL: e.srv.URL, CacheTTL: time.Hour}, Source: pat.Static(e.tok)}
 }
 
 // repoURL returns the clone URL of the repository name of the fake.

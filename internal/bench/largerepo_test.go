@@ -13,10 +13,12 @@ import (
 	"testing"
 )
 
-// The large repository: a first commit of many small source files, then
-// largeCommits commits that each rewrite largePerCommit of largeSlots binary
-// files with incompressible, deterministic bytes. Its history packs to about
-// 100 MB; its last tree (what a shallow clone fetches) to about 20 MB.
+// The big-blob repository (the second large shape): a first commit of many
+// small source files, then largeCommits commits that each rewrite
+// largePerCommit of largeSlots binary files with incompressible,
+// deterministic bytes. Its history packs to about 100 MB; its last tree
+// (what a shallow clone fetches) to about 20 MB. Few objects, no deltas: a
+// shape real repositories rarely have, kept to show transfer-bound clones.
 const (
 	largeTextFiles = 2000
 	largeCommits   = 25
@@ -28,19 +30,19 @@ const (
 // largeSeed makes every generation byte-identical.
 var largeSeed = [32]byte{'p', 'a', 't', 'g', 'i', 't', '-', 'b', 'e', 'n', 'c', 'h'}
 
-// addLarge replaces the fake's repository bench/large with the generated
-// history and returns the size of its pack in MB.
-func (e *ghEnv) addLarge(tb testing.TB) float64 {
+// addGenerated replaces the fake's repository bench/NAME with the history
+// generate writes into its directory and returns the size of its pack in MB.
+func (e *ghEnv) addGenerated(tb testing.TB, name string, generate func(dir string) error) float64 {
 	tb.Helper()
-	if err := e.srv.AddRepo(ghOwner, ghLarge, nil); err != nil {
+	if err := e.srv.AddRepo(ghOwner, name, nil); err != nil {
 		tb.Fatalf("AddRepo: %v", err)
 	}
-	dir := e.srv.RepoDir(ghOwner, ghLarge)
+	dir := e.srv.RepoDir(ghOwner, name)
 	if dir == "" {
-		tb.Fatal("RepoDir: no directory for the large repository")
+		tb.Fatalf("RepoDir: no directory for %s", name)
 	}
-	if err := generateLarge(dir); err != nil {
-		tb.Fatalf("generating the large repository: %v", err)
+	if err := generate(dir); err != nil {
+		tb.Fatalf("generating the repository %s: %v", name, err)
 	}
 	packs, err := filepath.Glob(filepath.Join(dir, "objects", "pack", "*.pack"))
 	if err != nil || len(packs) == 0 {

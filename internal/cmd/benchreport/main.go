@@ -7,7 +7,7 @@
 // Run it from the module root:
 //
 //	go run ./internal/cmd/benchreport            # small repository only, a few minutes
-//	go run ./internal/cmd/benchreport -large     # adds the ~100 MB repository
+//	go run ./internal/cmd/benchreport -large     # adds the two large repositories (realistic history, big blobs)
 //	go run ./internal/cmd/benchreport -out /dev/stdout
 package main
 
@@ -29,7 +29,7 @@ import (
 // pkg is the package holding the comparative benchmarks.
 const pkg = "./internal/bench/"
 
-// envLarge opts the benchmark package in to the large repository.
+// envLarge opts the benchmark package in to the large repositories.
 const envLarge = "PATGIT_BENCH_LARGE"
 
 // run is one `go test` invocation.
@@ -40,11 +40,13 @@ type run struct {
 }
 
 func main() {
-	large := flag.Bool("large", false, "also clone the generated ~100 MB repository (adds minutes)")
+	large := flag.Bool("large", false, "also clone the two generated large repositories (adds many minutes)")
 	out := flag.String("out", "BENCHMARKS.md", "file to write")
 	benchtime := flag.String("benchtime", "1s", "-benchtime of the check and parsing benchmarks")
 	cloneSmall := flag.Int("small-clones", 20, "clones per path of the small repository")
-	cloneLarge := flag.Int("large-clones", 3, "clones per path of the large repository")
+	cloneLarge := flag.Int("large-clones", 3, "clones per path of each large repository")
+	var gitDirs multiFlag
+	flag.Var(&gitDirs, "git", "a `directory` holding another git binary to count Command's round trips with (repeatable)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: go run ./internal/cmd/benchreport [-large] [-out BENCHMARKS.md]\n\n")
 		flag.PrintDefaults()
@@ -61,19 +63,19 @@ func main() {
 	defer stop()
 
 	runs := []run{
-		{name: "checks and parsing", args: []string{"test", "-run", "^$", "-bench", "^Benchmark(GitHubCheck|GitHubConcurrent|AzureCheck|ClonePrepare|Parse)$",
+		{name: "checks and parsing", args: []string{"test", "-run", "^$", "-bench", "^Benchmark(GitHubCheck|GitHubConcurrent|AzureCheck|CheckLatency|ClonePrepare|Parse)$",
 			"-benchmem", "-count", "1", "-benchtime", *benchtime, "-timeout", "30m", pkg}},
 		{name: "clone, small repository", args: []string{"test", "-run", "^$", "-bench", "^BenchmarkClone$/^small$",
 			"-benchmem", "-count", "1", "-benchtime", fmt.Sprintf("%dx", *cloneSmall), "-timeout", "30m", pkg}},
 	}
 	if *large {
-		runs = append(runs, run{name: "clone, large repository", env: []string{envLarge + "=1"},
-			args: []string{"test", "-run", "^$", "-bench", "^BenchmarkClone$/^large$",
+		runs = append(runs, run{name: "clone, large repositories", env: []string{envLarge + "=1"},
+			args: []string{"test", "-run", "^$", "-bench", "^BenchmarkClone$/^(history|blobs)$",
 				"-benchmem", "-count", "1", "-benchtime", fmt.Sprintf("%dx", *cloneLarge), "-timeout", "120m", pkg}})
 	}
 
 	rep := &report{machine: machineFacts(ctx), started: time.Now()}
-	rep.command = rerunCommand(*large, *out, *benchtime, *cloneSmall, *cloneLarge)
+	rep.command = rerunCommand(*large, *out, *benchtime, *cloneSmall, *cloneLarge, gitDirs)
 	for _, r := range runs {
 		fmt.Fprintf(os.Stderr, "== %s: go %s\n", r.name, strings.Join(r.args, " "))
 		start := time.Now()
@@ -94,6 +96,17 @@ func main() {
 	budgetOut, budgetErr := goTestOutput(ctx, run{args: []string{"test", "-run", "^TestBudget", "-count", "1", "-v", pkg}})
 	rep.budgetTests = parseTestResults(budgetOut)
 	rep.budgetTestsFailed = budgetErr != nil
+	rep.roundTrips = parseRoundTrips(budgetOut)
+	for _, dir := range gitDirs {
+		fmt.Fprintf(os.Stderr, "== Command's round trips with the git in %s\n", dir)
+		out, err := goTestOutput(ctx, run{env: []string{"PATH=" + dir + string(os.PathListSeparator) + os.Getenv("PATH")},
+			args: []string{"test", "-run", "^TestBudgetCommandRequests$", "-count", "1", "-v", pkg}})
+		rows := parseRoundTrips(out)
+		if err != nil || len(rows) == 0 {
+			fatal(fmt.Errorf("round trips with the git in %s: %v\n%s", dir, err, out))
+		}
+		rep.roundTrips = append(rep.roundTrips, rows...)
+	}
 	rep.elapsed = time.Since(rep.started)
 
 	var buf bytes.Buffer
@@ -144,6 +157,33 @@ func benchLines(text string) []string {
 	return keep
 }
 
+// multiFlag is a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// parseRoundTrips returns the rows TestBudgetCommandRequests logs:
+// "command-requests: VERSION | PLAIN | COMMAND | UNAUTHENTICATED | HELPER RUNS".
+func parseRoundTrips(out string) [][]string {
+	var rows [][]string
+	for _, line := range strings.Split(out, "\n") {
+		_, rest, ok := strings.Cut(line, "command-requests: ")
+		if !ok {
+			continue
+		}
+		cells := strings.Split(rest, " | ")
+		if len(cells) != 5 {
+			continue
+		}
+		for i := range cells {
+			cells[i] = strings.TrimSpace(cells[i])
+		}
+		rows = append(rows, cells)
+	}
+	return rows
+}
+
 // testResult is one test (or subtest) of `go test -v`.
 type testResult struct {
 	Name, Status, Time string
@@ -165,7 +205,7 @@ func parseTestResults(out string) []testResult {
 }
 
 // rerunCommand is the command line that reproduces the report.
-func rerunCommand(large bool, out, benchtime string, small, largeN int) string {
+func rerunCommand(large bool, out, benchtime string, small, largeN int, gitDirs []string) string {
 	args := []string{"go run ./internal/cmd/benchreport"}
 	if large {
 		args = append(args, "-large")
@@ -178,6 +218,10 @@ func rerunCommand(large bool, out, benchtime string, small, largeN int) string {
 	}
 	if large && largeN != 3 {
 		args = append(args, fmt.Sprintf("-large-clones %d", largeN))
+	}
+	// The directory is this machine's; the report names the git it held.
+	for range gitDirs {
+		args = append(args, "-git DIR")
 	}
 	if out != "BENCHMARKS.md" {
 		args = append(args, "-out "+out)

@@ -83,7 +83,7 @@ bench-note: the large repository was generated in 1s
 	for _, want := range []string{
 		"| go-github | 200 µs | 1 | 100 B | 10 | anchor | anchor |",
 		"| patgit-uncached | 100 µs | 2 | 100 B | 20 | ×0.50 | ×2.00 |",
-		"| small/full | go-git | 100 ns | 10.0 | — | 2 | anchor | ×0.25 | anchor | ×0.50 |\n| small/full | patgit | 150 ns | 10.0 | — | 2 | ×1.50 | ×0.38 | ×1.00 | ×0.50 |",
+		"| small/full | go-git | 100 ns | — | 10.0 | — | 2 | anchor | ×0.25 | anchor | — | anchor | ×0.50 |\n| small/full | patgit | 150 ns | — | 10.0 | — | 2 | ×1.50 | ×0.38 | — | — | ×1.00 | ×0.50 |",
 		"| GitHub `CheckScopes`: 1 request per check | 2 requests/op | **misses** |",
 		"time over go-git +10%", "wall time ×1.50 of go-git's",
 		"TestBudgetProbe PASS",
@@ -110,8 +110,49 @@ func TestRerunCommand(t *testing.T) {
 		{true, "x.md", "2s", 5, 4, "go run ./internal/cmd/benchreport -large -benchtime 2s -small-clones 5 -large-clones 4 -out x.md"},
 	}
 	for _, tt := range tests {
-		if got := rerunCommand(tt.large, tt.out, tt.bt, tt.small, tt.largeN); got != tt.want {
+		if got := rerunCommand(tt.large, tt.out, tt.bt, tt.small, tt.largeN, nil); got != tt.want {
 			t.Errorf("rerunCommand = %q, want %q", got, tt.want)
 		}
+	}
+}
+
+func TestReportCloneCLIBudgets(t *testing.T) {
+	out := `BenchmarkClone/history/full-2 	3	 650 ns/op	 100 git:ns/op	 50 git:cpu-ns/op	 20 git:peak-RSS-MB	 300 go-git:ns/op	 300 go-git:cpu-ns/op	 100 go-git:peak-RSS-MB	 105 patgit-clonecli:ns/op	 60 patgit-clonecli:cpu-ns/op	 21 patgit-clonecli:peak-RSS-MB
+BenchmarkClone/history/shallow-2 	3	 650 ns/op	 100 git:ns/op	 20 git:peak-RSS-MB	 150 go-git:ns/op	 100 go-git:peak-RSS-MB	 120 patgit-clonecli:ns/op	 21 patgit-clonecli:peak-RSS-MB
+`
+	results, _, err := parseOutput(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	(&report{results: results}).write(&buf)
+	md := buf.String()
+	for _, want := range []string{
+		"| `gitauth.CloneCLI` within 1.10× of plain git, wall time and peak RSS (history/full) | wall time ×1.05, peak RSS ×1.05 of git's (CPU time ×1.20) | holds | benchmark only |",
+		"| `gitauth.CloneCLI` at least 2× faster than go-git on a real history (history/full) | 2.86× faster than go-git; peak RSS ×0.21 of go-git's (CPU time: 5.00× less) | holds |",
+		"(history/shallow) | wall time ×1.20, peak RSS ×1.05 of git's | **misses** |",
+		"(history/shallow) | 1.25× faster than go-git; peak RSS ×0.21 of go-git's | **misses** |",
+		"| history/full | patgit-clonecli | 105 ns | 60.0 ns | 21.0 | — | — | ×0.35 | ×1.05 | ×0.20 | ×1.20 | ×0.21 | ×1.05 |",
+		"(CPU time ×1.20)", "(CPU time: 5.00× less)",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q:\n%s", want, md)
+		}
+	}
+}
+
+func TestRoundTrips(t *testing.T) {
+	out := "=== RUN   TestBudgetCommandRequests\n    command_test.go:174: command-requests: git version 2.39.5 | 3 | 4 | 1 | get, store\n--- PASS\n"
+	rows := parseRoundTrips(out)
+	if len(rows) != 1 || rows[0][0] != "git version 2.39.5" || rows[0][4] != "get, store" {
+		t.Fatalf("parseRoundTrips = %q", rows)
+	}
+	var buf bytes.Buffer
+	(&report{roundTrips: rows}).write(&buf)
+	if want := "| git version 2.39.5 | 3 | 4 | 1 | get, store |"; !strings.Contains(buf.String(), want) {
+		t.Errorf("report lacks %q", want)
+	}
+	if got := rerunCommand(true, "BENCHMARKS.md", "1s", 20, 3, []string{"/opt/git/bin"}); got != "go run ./internal/cmd/benchreport -large -git DIR" {
+		t.Errorf("rerunCommand = %q", got)
 	}
 }

@@ -121,7 +121,7 @@ func parseOutput(out io.Reader) (results []result, logs []string, err error) {
 // formatValue renders a metric value for a table cell.
 func formatValue(unit string, v float64) string {
 	switch unit {
-	case "ns/op":
+	case "ns/op", "cpu-ns/op":
 		return formatDuration(v)
 	case "B/op":
 		return formatBytes(v)

@@ -58,23 +58,43 @@ var groups = []group{
 		Anchors: []string{"sdk-cold", "sdk-warm"},
 	},
 	{
+		Title: "Checks at 0 and 50 ms per request",
+		Bench: "CheckLatency",
+		About: "One uncached token check with the fake answering every request after a latency (0: loopback; 50 ms: a host " +
+			"50 ms away), in wall time: what a user feels is round trips, not requests. Azure DevOps: patgit " +
+			"(`connectionData` and the `vso.code` probe sent together, one round trip) against the SDK, cold and warm; " +
+			"GitHub: patgit against go-github, one request each. `max-in-flight`: the most requests the server had at once " +
+			"(more than 1: sent concurrently).",
+		Cols:        []string{"ns/op", "requests/op", "max-in-flight"},
+		Ratios:      []string{"ns/op"},
+		Anchors:     []string{"sdk-cold", "go-github"},
+		FirstAnchor: true,
+	},
+	{
 		Title: "Clone",
 		Bench: "Clone",
 		About: "One clone of a repository of the fake GitHub over smart HTTP (git http-backend), into a new " +
 			"directory with its worktree: `go-git` is raw `PlainClone` with Basic credentials, `patgit` is " +
-			"`gitauth.Clone` (URL and token resolution, user name, error mapping), `git` is `git clone` with an " +
-			"`http.extraHeader` Authorization header, `patgit-cli` is `git clone` run by `gitauth.Command` " +
-			"(credential helper in the environment). `shallow` is depth 1. Each iteration clones once each way, " +
-			"in an order that rotates, so that the four share the machine's load alike. " +
+			"`gitauth.Clone` (URL and token resolution, user name, error mapping), `patgit-clonecli` is " +
+			"`gitauth.CloneCLI` (git clone through `Command`'s credentials, then `git.PlainOpen`), `git` is `git clone` with an " +
+			"`http.extraHeader` Authorization header, `patgit-command` is `git clone` run by `gitauth.Command` " +
+			"(credential helper in the environment). Repositories: `small` (a handful of files); `history` " +
+			"(real source files, the Go standard library of the Go that runs the benchmark, with 300 commits of " +
+			"edits: tens of thousands of objects, mostly deltas, the shape of a real project); `blobs` (26 commits " +
+			"of incompressible 512 KiB files: few objects, no deltas, a transfer-bound shape). `shallow` is depth 1. " +
+			"Each iteration clones once each way, in an order that rotates, so that the five share the machine's load alike. " +
 			"`peak-RSS-MB`: the largest resident memory of a process tree doing one clone, sampled every millisecond " +
 			"from /proc on a clone of its own (go-git paths: this test binary re-run as a child that clones once, " +
-			"Go runtime included; git: git, git-remote-http, index-pack together). `peak-heap-MB`: the largest growth " +
-			"of the Go heap during an in-process clone. `requests/op` counts every HTTP request the server saw. " +
+			"Go runtime included; git: git, git-remote-http, index-pack together; `patgit-clonecli`: git's processes " +
+			"plus the growth of the calling Go process from the moment git starts, since the caller exists before and after). " +
+			"`cpu-ns/op`: the CPU time (user and system) of every process of that clone, which depends far less on the machine's load than wall time does. " +
+			"`peak-heap-MB`: the largest growth of the Go heap during an in-process go-git clone. `requests/op` counts every " +
+			"HTTP request the server saw (`gitauth`'s GitHub login look-up is cached for a minute, so long runs pay it again). " +
 			"Memory allocated per operation is left out: the fake server shares the process.",
-		Cols:    []string{"ns/op", "peak-RSS-MB", "peak-heap-MB", "requests/op"},
-		Ratios:  []string{"ns/op", "peak-RSS-MB"},
+		Cols:    []string{"ns/op", "cpu-ns/op", "peak-RSS-MB", "peak-heap-MB", "requests/op"},
+		Ratios:  []string{"ns/op", "cpu-ns/op", "peak-RSS-MB"},
 		Anchors: []string{"go-git", "git"},
-		Order:   []string{"go-git", "patgit", "git", "patgit-cli"},
+		Order:   []string{"go-git", "patgit", "patgit-clonecli", "git", "patgit-command"},
 	},
 	{
 		Title: "What gitauth.Clone adds before the transfer",
@@ -108,6 +128,7 @@ type report struct {
 	logs              []string
 	raw               []string
 	budgetTests       []testResult
+	roundTrips        [][]string // rows of TestBudgetCommandRequests, one per git
 	budgetTestsFailed bool
 }
 
@@ -141,8 +162,12 @@ func (r *report) write(w io.Writer) {
 		"measured in the same run, in the same process; `×0.50` is half the anchor's figure. Request counts are exact; "+
 		"times depend on the machine and its load: compare ratios, not absolute times, across machines.\n\n")
 	fmt.Fprintf(w, "Reproduce:\n\n```sh\n%s\n```\n\n", r.command)
+	if strings.Contains(r.command, "-git DIR") {
+		fmt.Fprintf(w, "`-git DIR` names a directory holding another git binary (its version is in the round-trips table) "+
+			"with which `gitauth.Command`'s requests are counted too.\n\n")
+	}
 	fmt.Fprintf(w, "Single groups: `go test -run '^$' -bench 'GitHubCheck|AzureCheck' -benchmem ./internal/bench/`; "+
-		"the large repository is opt-in: `PATGIT_BENCH_LARGE=1 go test -run '^$' -bench 'Clone/large' -benchtime 3x ./internal/bench/`.\n\n")
+		"the large repositories are opt-in: `PATGIT_BENCH_LARGE=1 go test -run '^$' -bench 'Clone/(history|blobs)' -benchtime 3x ./internal/bench/`.\n\n")
 
 	fmt.Fprintf(w, "## Machine\n\n")
 	fmt.Fprintf(w, "| | |\n|---|---|\n")
@@ -157,10 +182,34 @@ func (r *report) write(w io.Writer) {
 	r.writeBudgets(w)
 	for _, g := range groups {
 		r.writeGroup(w, g)
+		if g.Bench == "Clone" {
+			r.writeRoundTrips(w)
+		}
 	}
 
 	fmt.Fprintf(w, "## Raw output\n\n<details><summary>go test -bench lines of this run</summary>\n\n```\n%s\n```\n\n</details>\n",
 		strings.Join(r.raw, "\n"))
+}
+
+// writeRoundTrips writes the table of Command's requests per clone, one
+// row per git measured.
+func (r *report) writeRoundTrips(w io.Writer) {
+	if len(r.roundTrips) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "## gitauth.Command: requests per clone by git version\n\n")
+	fmt.Fprintf(w, "One `git clone` of the small repository through `gitauth.Command` against plain git with an "+
+		"`http.extraHeader` Authorization header, counted by a recording proxy in front of the fake GitHub "+
+		"(`TestBudgetCommandRequests`, run once per git). git before 2.46 asks a credential helper only after a 401, "+
+		"one round trip more; from 2.46, the `http.<remote>.proactiveAuth=basic` that `Command` sets makes the first "+
+		"request carry the credentials. Helper runs are read from `GIT_TRACE`: each is one `sh` running a shell "+
+		"function, and git runs every helper again with `store` after a successful request unless the password "+
+		"has expired (credential.c), so that second run cannot be configured away; `store` returns at once.\n\n")
+	fmt.Fprintf(w, "| git | plain git requests | Command requests | sent without credentials (401) | helper runs |\n|---|---|---|---|---|\n")
+	for _, row := range r.roundTrips {
+		fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
+	}
+	fmt.Fprintln(w)
 }
 
 // budget is one line of the budget table.
@@ -213,6 +262,36 @@ func (r *report) writeBudgets(w io.Writer) {
 		}
 		bs = append(bs, budget{"`gitauth.Clone` adds nothing measurable over go-git (" + c + ")", fig, verdict, "TestBudgetClone"})
 	}
+	for _, c := range r.cases("Clone") {
+		cli, gg, g := "Clone/"+c+"/patgit-clonecli", "Clone/"+c+"/go-git", "Clone/"+c+"/git"
+		if _, ok := r.find(cli); !ok {
+			continue
+		}
+		t := r.metric(cli, "ns/op") / r.metric(g, "ns/op")
+		m := r.metric(cli, "peak-RSS-MB") / r.metric(g, "peak-RSS-MB")
+		fig := fmt.Sprintf("wall time %s, peak RSS %s of git's", formatRatio(t, 1), formatRatio(m, 1))
+		if cpu := r.metric(cli, "cpu-ns/op") / r.metric(g, "cpu-ns/op"); !math.IsNaN(cpu) {
+			fig += fmt.Sprintf(" (CPU time %s)", formatRatio(cpu, 1))
+		}
+		verdict := "holds"
+		if !(t <= 1.10 && m <= 1.10) {
+			verdict = "**misses**"
+		}
+		bs = append(bs, budget{"`gitauth.CloneCLI` within 1.10× of plain git, wall time and peak RSS (" + c + ")", fig, verdict, ""})
+		if strings.HasPrefix(c, "history/") {
+			speed := r.metric(gg, "ns/op") / r.metric(cli, "ns/op")
+			mem := r.metric(cli, "peak-RSS-MB") / r.metric(gg, "peak-RSS-MB")
+			fig := fmt.Sprintf("%s faster than go-git; peak RSS %s of go-git's", strconv.FormatFloat(speed, 'f', 2, 64)+"×", formatRatio(mem, 1))
+			if cpu := r.metric(gg, "cpu-ns/op") / r.metric(cli, "cpu-ns/op"); !math.IsNaN(cpu) {
+				fig += fmt.Sprintf(" (CPU time: %s less)", strconv.FormatFloat(cpu, 'f', 2, 64)+"×")
+			}
+			verdict := "holds"
+			if !(speed >= 2) {
+				verdict = "**misses**"
+			}
+			bs = append(bs, budget{"`gitauth.CloneCLI` at least 2× faster than go-git on a real history (" + c + ")", fig, verdict, ""})
+		}
+	}
 	status := map[string]string{}
 	for _, t := range r.budgetTests {
 		if !strings.Contains(t.Name, "/") {
@@ -227,6 +306,8 @@ func (r *report) writeBudgets(w io.Writer) {
 		test := b.test
 		if st, ok := status[b.test]; ok {
 			test += " " + st
+		} else if b.test == "" {
+			test = "benchmark only"
 		} else if len(r.budgetTests) > 0 || r.budgetTestsFailed {
 			test += " not run"
 		}
@@ -397,6 +478,8 @@ func short(unit string) string {
 		return "time"
 	case "peak-RSS-MB":
 		return "RSS"
+	case "cpu-ns/op":
+		return "CPU"
 	}
 	return strings.TrimSuffix(unit, "/op")
 }
